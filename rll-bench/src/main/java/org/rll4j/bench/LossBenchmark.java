@@ -1,0 +1,102 @@
+package org.rll4j.bench;
+
+import java.util.Locale;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.misc.ElementWiseMultiplicationLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.rll4j.loss.EmbeddingFixtures;
+import org.rll4j.loss.RankedListLoss;
+import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.RankedListLossLayer;
+import org.rll4j.loss.ReferenceRankedListLoss;
+
+/**
+ * Forward + backward of the Ranked List Loss at the paper's batch shapes (B = 180 = 60 x 3 for SOP,
+ * B = 60 = 20 x 3 for CUB; D = 512 and 64), FLOAT, paper hyper-parameters. Per shape, medians of:
+ * <ul>
+ *   <li>{@code network}: {@code computeGradientAndScore()} of a DL4J graph {@code in -> scale -> RLL}
+ *       (the per-feature scale layer only gives the graph parameters; workspaces as in training);</li>
+ *   <li>{@code mse-net}: the same graph with DL4J's built-in MSE loss instead (the harness cost);</li>
+ *   <li>{@code rll}: {@code network - mse-net}, the loss's own cost in training, the target figure;</li>
+ *   <li>{@code standalone}: {@link RankedListLoss#gradient} (the same SameDiff graph, no DL4J network);</li>
+ *   <li>{@code reference}: the brute-force double-loop loss and hand-derived gradient, in double.</li>
+ * </ul>
+ */
+final class LossBenchmark {
+
+    private static final int[][] SHAPES = {{180, 512}, {180, 64}, {60, 512}, {60, 64}};
+
+    private LossBenchmark() {
+    }
+
+    static void run(int warmup, int runs) {
+        RankedListLossConfig cfg = RankedListLossConfig.paper();
+        System.out.printf(Locale.ROOT, "Ranked List Loss forward+backward, FLOAT, %s%n", cfg);
+        System.out.printf(Locale.ROOT, "median ms per call over %d calls after %d warm-up calls; %s%n",
+                runs, warmup, Nd4j.getExecutioner().getEnvironmentInformation().get("omp.threads") + " OMP threads");
+        System.out.printf(Locale.ROOT, "%-12s %9s %9s %9s %11s %10s %14s%n",
+                "B x D", "network", "mse-net", "rll", "standalone", "reference", "reference/rll");
+        for (int[] shape : SHAPES) {
+            int b = shape[0];
+            int d = shape[1];
+            EmbeddingFixtures.Batch batch = EmbeddingFixtures.balanced(17, b / 3, 3, d, 1.2).roundedToFloat();
+            INDArray x = batch.features(DataType.FLOAT);
+            INDArray y = batch.labelColumn(DataType.FLOAT);
+
+            ComputationGraph rllNet = net(d, RankedListLossLayer.of(cfg));
+            ComputationGraph mseNet = net(d, new LossLayer.Builder(LossFunctions.LossFunction.MSE)
+                    .activation(Activation.IDENTITY).build());
+            INDArray mseLabels = Nd4j.rand(DataType.FLOAT, b, d);
+            double network = Timer.medianMillis(warmup, runs, () -> gradientAndScore(rllNet, x, y));
+            double mse = Timer.medianMillis(warmup, runs, () -> gradientAndScore(mseNet, x, mseLabels));
+
+            RankedListLoss standaloneLoss = RankedListLoss.create(cfg, DataType.FLOAT);
+            double standalone = Timer.medianMillis(warmup, runs, () -> standaloneLoss.gradient(x, y));
+
+            double[][] xd = batch.x();
+            long[] labels = batch.labels();
+            int refRuns = Math.max(5, runs / 5);
+            double reference = Timer.medianMillis(Math.max(2, warmup / 5), refRuns, () -> {
+                ReferenceRankedListLoss.perQuery(xd, labels, cfg);
+                ReferenceRankedListLoss.gradientConstantWeights(xd, labels, cfg);
+            });
+            double rll = network - mse;
+            System.out.printf(Locale.ROOT, "%-12s %9.2f %9.2f %9.2f %11.2f %10.2f %14.1f%n",
+                    b + " x " + d, network, mse, rll, standalone, reference, reference / rll);
+        }
+        System.out.println("target: rll (forward+backward in training) <= 3 ms median at B = 180, D = 512 on 2 cores");
+    }
+
+    private static void gradientAndScore(ComputationGraph net, INDArray x, INDArray y) {
+        net.setInput(0, x);
+        net.setLabel(0, y);
+        net.computeGradientAndScore();
+    }
+
+    private static ComputationGraph net(int d, Layer output) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(1).dataType(DataType.FLOAT).updater(new Sgd(0.01))
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.feedForward(d))
+                .addLayer("scale", new ElementWiseMultiplicationLayer.Builder().nIn(d).nOut(d)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("loss", output, "scale")
+                .setOutputs("loss")
+                .build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+}

@@ -1,0 +1,92 @@
+package org.rll4j.eval;
+
+import java.util.Locale;
+
+/**
+ * Retrieval metrics as pure functions of ranked neighbour labels, with the definitions of Musgrave
+ * et al., "A Metric Learning Reality Check" (ECCV 2020), as fixed in
+ * {@code shared/design/ranked-list-loss.md}, section 6.
+ *
+ * <p>Inputs: for each query its class label and the labels of its gallery neighbours sorted by
+ * increasing distance, the query itself excluded; and {@code R}, the number of gallery items of the
+ * query's class (other than the query itself).
+ */
+public final class RetrievalMetrics {
+
+    private RetrievalMetrics() {
+    }
+
+    /**
+     * MAP@R of one query: {@code (1/R) sum_{i=1..R} P@i * rel(i)}, where {@code rel(i) = 1} when the
+     * i-th neighbour has the query's class and {@code P@i} is the precision of the first i.
+     *
+     * @param queryLabel class of the query
+     * @param ranked neighbour labels, nearest first; at least {@code r} of them
+     * @param r number of same-class gallery items, {@code > 0}
+     * @return MAP@R in [0, 1]
+     */
+    public static double mapAtR(int queryLabel, int[] ranked, int r) {
+        checkR(ranked, r);
+        double sum = 0;
+        int hits = 0;
+        for (int i = 0; i < r; i++) {
+            if (ranked[i] == queryLabel) {
+                hits++;
+                sum += (double) hits / (i + 1);
+            }
+        }
+        return sum / r;
+    }
+
+    /**
+     * R-Precision of one query: the fraction of same-class items among its first {@code R} neighbours.
+     *
+     * @param queryLabel class of the query
+     * @param ranked neighbour labels, nearest first; at least {@code r} of them
+     * @param r number of same-class gallery items, {@code > 0}
+     * @return R-Precision in [0, 1]
+     */
+    public static double rPrecision(int queryLabel, int[] ranked, int r) {
+        checkR(ranked, r);
+        int hits = 0;
+        for (int i = 0; i < r; i++) {
+            if (ranked[i] == queryLabel) {
+                hits++;
+            }
+        }
+        return (double) hits / r;
+    }
+
+    /**
+     * Recall@K of one query in the deep-metric-learning sense: 1 if at least one of the first
+     * {@code k} neighbours has the query's class, else 0.
+     *
+     * @param queryLabel class of the query
+     * @param ranked neighbour labels, nearest first; at least {@code k} of them
+     * @param k cut-off, {@code >= 1}
+     * @return 1 or 0
+     */
+    public static double recallAtK(int queryLabel, int[] ranked, int k) {
+        if (k < 1 || k > ranked.length) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "k must be in [1, %d] (the neighbours given), found %d", ranked.length, k));
+        }
+        for (int i = 0; i < k; i++) {
+            if (ranked[i] == queryLabel) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    private static void checkR(int[] ranked, int r) {
+        if (r < 1) {
+            throw new IllegalArgumentException("R (same-class gallery items) must be >= 1, found " + r
+                    + "; a query alone in its class has no MAP@R or R-Precision and must be excluded");
+        }
+        if (r > ranked.length) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "R = %d needs at least R ranked neighbours, found %d", r, ranked.length));
+        }
+    }
+}

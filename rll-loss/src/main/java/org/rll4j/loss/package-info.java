@@ -1,0 +1,16 @@
+/**
+ * The Ranked List Loss (X. Wang et al., "Ranked List Loss for Deep Metric Learning", CVPR 2019;
+ * IEEE TPAMI 2021, arXiv:1903.03238) for Deeplearning4j.
+ *
+ * <ul>
+ *   <li>{@link org.rll4j.loss.RankedListLossConfig}: the validated, immutable hyper-parameters, the
+ *       formula and the paper presets.</li>
+ *   <li>{@link org.rll4j.loss.RankedListLossLayer}: the output layer to put on an embedding.</li>
+ *   <li>{@link org.rll4j.loss.RankedListLoss}: the loss as a function of a batch, outside a network.</li>
+ *   <li>{@link org.rll4j.loss.RankedListLossFunction} and {@link org.rll4j.loss.ActivationL2Normalize}:
+ *       the DL4J loss function and activation the layer is made of.</li>
+ * </ul>
+ * The loss and its gradient are computed in one place, {@code RankedListLossKernel}. This module
+ * depends on the DL4J/ND4J API only; users choose the ND4J backend.
+ */
+package org.rll4j.loss;

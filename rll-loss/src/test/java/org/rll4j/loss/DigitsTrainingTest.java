@@ -1,0 +1,125 @@
+package org.rll4j.loss;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.rll4j.data.UciDigits;
+import org.rll4j.eval.ExactNeighbours;
+
+/**
+ * Real data, class-disjoint protocol: a small CNN trained with the Ranked List Loss on the UCI digits
+ * 0-4 must embed the unseen digits 5-9 better (MAP@R) than the same network untrained.
+ *
+ * <p>Measured when written (seed 42, 150 iterations of 5 x 12): untrained 0.463, trained 0.516;
+ * raw pixels give 0.606 on the same split. Learning from only five classes transfers modestly to five
+ * new ones (an MLP overfits them and gets worse than untrained); the convolutional features do carry
+ * over, which is what this test checks.
+ */
+@Tag("training")
+class DigitsTrainingTest {
+
+    @Test
+    void trainingOnDigits0To4ImprovesMapAtROnUnseenDigits5To9() {
+        UciDigits.Data all = UciDigits.load();
+        UciDigits.Data train = all.ofClasses(0, 1, 2, 3, 4);
+        UciDigits.Data test = all.ofClasses(5, 6, 7, 8, 9);
+        ComputationGraph net = smallCnn(RankedListLossConfig.paper(), 64, 42);
+
+        INDArray testX = test.features();
+        double before = ExactNeighbours.meanMapAtR(net.outputSingle(testX), test.labels());
+
+        int[][] byClass = indicesByClass(train.labels(), 5);
+        INDArray trainX = train.features();
+        SplittableRandom rnd = new SplittableRandom(7);
+        int perClass = 12; // batch: 5 classes x 12
+        double firstLoss = Double.NaN;
+        double lastLoss = Double.NaN;
+        for (int it = 0; it < 150; it++) {
+            long[] rows = new long[5 * perClass];
+            float[] ids = new float[rows.length];
+            for (int c = 0; c < 5; c++) {
+                for (int k = 0; k < perClass; k++) {
+                    rows[c * perClass + k] = byClass[c][rnd.nextInt(byClass[c].length)];
+                    ids[c * perClass + k] = c;
+                }
+            }
+            DataSet batch = new DataSet(trainX.getRows(toInt(rows)), Nd4j.createFromArray(ids).reshape(-1, 1));
+            net.fit(batch);
+            if (it == 0) {
+                firstLoss = net.score();
+            }
+            lastLoss = net.score();
+        }
+        double after = ExactNeighbours.meanMapAtR(net.outputSingle(testX), test.labels());
+        System.out.printf("digits 5-9 MAP@R: untrained %.4f, trained on 0-4 %.4f; train loss %.4f -> %.4f%n",
+                before, after, firstLoss, lastLoss);
+        assertTrue(lastLoss < firstLoss, "training loss must fall: " + firstLoss + " -> " + lastLoss);
+        assertTrue(after > before + 0.02, "MAP@R on unseen classes: untrained " + before + ", trained " + after);
+    }
+
+    /** 8x8 input -> conv 3x3 (32) -> conv 3x3 (64) -> global average pool -> dense D -> RLL. */
+    static ComputationGraph smallCnn(RankedListLossConfig cfg, int dim, long seed) {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed).dataType(DataType.FLOAT).updater(new Adam(1e-3)).weightInit(WeightInit.RELU)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.feedForward(64))
+                .inputPreProcessor("conv1", new FeedForwardToCnnPreProcessor(8, 8, 1))
+                .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(32).padding(1, 1)
+                        .activation(Activation.RELU).build(), "in")
+                .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).nOut(64).padding(1, 1)
+                        .activation(Activation.RELU).build(), "conv1")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2")
+                .addLayer("emb", new DenseLayer.Builder().nOut(dim).activation(Activation.IDENTITY)
+                        .weightInit(WeightInit.XAVIER).build(), "pool")
+                .addLayer("rll", RankedListLossLayer.of(cfg), "emb")
+                .setOutputs("rll")
+                .build();
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
+    private static int[][] indicesByClass(int[] labels, int classes) {
+        int[] counts = new int[classes];
+        for (int l : labels) {
+            counts[l]++;
+        }
+        int[][] out = new int[classes][];
+        for (int c = 0; c < classes; c++) {
+            out[c] = new int[counts[c]];
+        }
+        int[] at = new int[classes];
+        for (int i = 0; i < labels.length; i++) {
+            out[labels[i]][at[labels[i]]++] = i;
+        }
+        return out;
+    }
+
+    private static int[] toInt(long[] a) {
+        int[] r = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = (int) a[i];
+        }
+        return r;
+    }
+}

@@ -1,0 +1,109 @@
+package org.rll4j.loss;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Path;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+class RankedListLossLayerTest {
+
+    private static final RankedListLossConfig NON_DEFAULT = RankedListLossConfig.builder()
+            .alpha(1.3).margin(0.25).tn(7).tp(2.5).lambda(0.75)
+            .weightGradient(RankedListLossConfig.WeightGradient.FLOW).build();
+
+    @Test
+    void scoreIsTheBatchMeanOfTheReference() {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(11, 6, 3, 5, 0.6);
+        ComputationGraph net = TinyNetworks.lossOnly(5, NON_DEFAULT, DataType.DOUBLE);
+        double score = net.score(new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE)));
+        assertEquals(ReferenceRankedListLoss.mean(b.x(), b.labels(), NON_DEFAULT), score, 1e-12);
+    }
+
+    @Test
+    void scoreInAFloatNetworkMatchesTheReference() {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(12, 20, 3, 16, 0.5).roundedToFloat();
+        ComputationGraph net = TinyNetworks.lossOnly(16, RankedListLossConfig.paper(), DataType.FLOAT);
+        double score = net.score(new DataSet(b.features(DataType.FLOAT), b.labelColumn(DataType.FLOAT)));
+        double expected = ReferenceRankedListLoss.mean(b.x(), b.labels(), RankedListLossConfig.paper());
+        assertEquals(expected, score, 1e-5 * expected);
+    }
+
+    @Test
+    void oneHotLabelsGiveTheSameScoreAsClassIds() {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(13, 4, 3, 3, 0.7);
+        ComputationGraph net = TinyNetworks.lossOnly(3, RankedListLossConfig.paper(), DataType.DOUBLE);
+        double ids = net.score(new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE)));
+        double oneHot = net.score(new DataSet(b.features(DataType.DOUBLE), b.oneHot(4, DataType.DOUBLE)));
+        assertTrue(ids > 0);
+        assertEquals(ids, oneHot, 0);
+    }
+
+    @Test
+    void outputIsTheL2NormalisedEmbedding() {
+        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, RankedListLossConfig.paper(), DataType.FLOAT, 3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 10, 6);
+        INDArray out = net.outputSingle(x);
+        INDArray raw = net.feedForward(x, false).get("emb");
+        assertEquals(10, out.size(0));
+        assertEquals(4, out.size(1));
+        INDArray norms = out.norm2(1);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(1.0, norms.getDouble(i), 1e-6);
+        }
+        INDArray expected = raw.divColumnVector(raw.norm2(1).reshape(-1, 1));
+        assertTrue(expected.equalsWithEps(out, 1e-6));
+    }
+
+    @Test
+    void fitLowersTheLossOnSeparableClusters() {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(14, 6, 3, 8, 0.8);
+        ComputationGraph net = TinyNetworks.mlp(8, 16, 4, RankedListLossConfig.paper(), DataType.FLOAT, 5,
+                new org.nd4j.linalg.learning.config.Adam(1e-2));
+        DataSet ds = new DataSet(b.features(DataType.FLOAT), b.labelColumn(DataType.FLOAT));
+        double before = net.score(ds);
+        for (int i = 0; i < 60; i++) {
+            net.fit(ds);
+        }
+        double after = net.score(ds);
+        assertTrue(after < 0.5 * before, "loss " + before + " -> " + after);
+    }
+
+    @Test
+    void jsonRoundTripKeepsEveryHyperParameter() {
+        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, NON_DEFAULT, DataType.FLOAT, 3);
+        String json = net.getConfiguration().toJson();
+        ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(json);
+        LayerVertex vertex = (LayerVertex) restored.getVertices().get("rll");
+        RankedListLossLayer layer = (RankedListLossLayer) vertex.getLayerConf().getLayer();
+        assertEquals(NON_DEFAULT, layer.getLossConfig());
+        assertEquals(4, layer.getNIn());
+        assertEquals(net.getConfiguration(), restored);
+    }
+
+    @Test
+    void modelSerializerRoundTripKeepsHyperParametersAndScores(@TempDir Path dir) throws Exception {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(15, 5, 3, 6, 0.6);
+        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, NON_DEFAULT, DataType.DOUBLE, 3);
+        DataSet ds = new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE));
+        File file = dir.resolve("net.zip").toFile();
+        ModelSerializer.writeModel(net, file, true);
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(file, true);
+        RankedListLossLayer layer = (RankedListLossLayer) restored.getLayer("rll").conf().getLayer();
+        assertEquals(NON_DEFAULT, layer.getLossConfig());
+        assertEquals(net.score(ds), restored.score(ds), 0);
+        assertEquals(net.outputSingle(ds.getFeatures()), restored.outputSingle(ds.getFeatures()));
+    }
+}
