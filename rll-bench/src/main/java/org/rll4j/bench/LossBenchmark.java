@@ -20,6 +20,7 @@ import org.rll4j.loss.RankedListLoss;
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.loss.RankedListLossLayer;
 import org.rll4j.loss.ReferenceRankedListLoss;
+import org.rll4j.loss.SameDiffRankedListLoss;
 
 /**
  * Forward + backward of the Ranked List Loss at the paper's batch shapes (B = 180 = 60 x 3 for SOP,
@@ -28,8 +29,11 @@ import org.rll4j.loss.ReferenceRankedListLoss;
  *   <li>{@code network}: {@code computeGradientAndScore()} of a DL4J graph {@code in -> scale -> RLL}
  *       (the per-feature scale layer only gives the graph parameters; workspaces as in training);</li>
  *   <li>{@code mse-net}: the same graph with DL4J's built-in MSE loss instead (the harness cost);</li>
- *   <li>{@code rll}: {@code network - mse-net}, the loss's own cost in training, the target figure;</li>
- *   <li>{@code standalone}: {@link RankedListLoss#gradient} (the same SameDiff graph, no DL4J network);</li>
+ *   <li>{@code rll}: median of {@code network - mse-net} over alternating calls, the loss's own cost
+ *       in training, the target figure;</li>
+ *   <li>{@code standalone}: {@link RankedListLoss#gradient}, the same kernel without a DL4J network;</li>
+ *   <li>{@code samediff}: the loss written as a SameDiff graph with autodiff (the test oracle, and the
+ *       first implementation of the layer), forward + backward;</li>
  *   <li>{@code reference}: the brute-force double-loop loss and hand-derived gradient, in double.</li>
  * </ul>
  */
@@ -43,10 +47,16 @@ final class LossBenchmark {
     static void run(int warmup, int runs) {
         RankedListLossConfig cfg = RankedListLossConfig.paper();
         System.out.printf(Locale.ROOT, "Ranked List Loss forward+backward, FLOAT, %s%n", cfg);
-        System.out.printf(Locale.ROOT, "median ms per call over %d calls after %d warm-up calls; %s%n",
-                runs, warmup, Nd4j.getExecutioner().getEnvironmentInformation().get("omp.threads") + " OMP threads");
-        System.out.printf(Locale.ROOT, "%-12s %9s %9s %9s %11s %10s %14s%n",
-                "B x D", "network", "mse-net", "rll", "standalone", "reference", "reference/rll");
+        Object ompThreads = Nd4j.getExecutioner().getEnvironmentInformation().get("omp.threads");
+        System.out.printf(Locale.ROOT, "median ms per call over %d calls after %d warm-up calls; %s OMP threads, %s BLAS threads%n",
+                runs, warmup, ompThreads, Nd4j.getExecutioner().getEnvironmentInformation().get("blas.threads"));
+        if (!"1".equals(String.valueOf(ompThreads))) {
+            System.out.println("note: with more than one OMP thread on a 2-core machine, ND4J's OpenMP threads and OpenBLAS's "
+                    + "threads busy-wait against each other; rerun with OMP_NUM_THREADS=1 to compare");
+        }
+        System.out.printf(Locale.ROOT, "%-10s %8s %8s %8s %11s %9s %10s %12s %14s%n",
+                "B x D", "network", "mse-net", "rll", "standalone", "samediff", "reference",
+                "samediff/rll", "reference/rll");
         for (int[] shape : SHAPES) {
             int b = shape[0];
             int d = shape[1];
@@ -58,22 +68,26 @@ final class LossBenchmark {
             ComputationGraph mseNet = net(d, new LossLayer.Builder(LossFunctions.LossFunction.MSE)
                     .activation(Activation.IDENTITY).build());
             INDArray mseLabels = Nd4j.rand(DataType.FLOAT, b, d);
-            double network = Timer.medianMillis(warmup, runs, () -> gradientAndScore(rllNet, x, y));
-            double mse = Timer.medianMillis(warmup, runs, () -> gradientAndScore(mseNet, x, mseLabels));
+            double[] paired = Timer.pairedMillis(warmup, runs, () -> gradientAndScore(rllNet, x, y),
+                    () -> gradientAndScore(mseNet, x, mseLabels));
+            double network = paired[0];
+            double mse = paired[1];
+            double rll = paired[2];
 
             RankedListLoss standaloneLoss = RankedListLoss.create(cfg, DataType.FLOAT);
             double standalone = Timer.medianMillis(warmup, runs, () -> standaloneLoss.gradient(x, y));
 
             double[][] xd = batch.x();
             long[] labels = batch.labels();
-            int refRuns = Math.max(5, runs / 5);
-            double reference = Timer.medianMillis(Math.max(2, warmup / 5), refRuns, () -> {
+            SameDiffRankedListLoss graph = new SameDiffRankedListLoss(cfg, DataType.FLOAT);
+            int slowRuns = Math.max(5, runs / 5);
+            double samediff = Timer.medianMillis(Math.max(2, warmup / 5), slowRuns, () -> graph.gradientOfMean(xd, labels));
+            double reference = Timer.medianMillis(Math.max(2, warmup / 5), slowRuns, () -> {
                 ReferenceRankedListLoss.perQuery(xd, labels, cfg);
                 ReferenceRankedListLoss.gradientConstantWeights(xd, labels, cfg);
             });
-            double rll = network - mse;
-            System.out.printf(Locale.ROOT, "%-12s %9.2f %9.2f %9.2f %11.2f %10.2f %14.1f%n",
-                    b + " x " + d, network, mse, rll, standalone, reference, reference / rll);
+            System.out.printf(Locale.ROOT, "%-10s %8.2f %8.2f %8.2f %11.2f %9.2f %10.2f %12.1f %14.1f%n",
+                    b + " x " + d, network, mse, rll, standalone, samediff, reference, samediff / rll, reference / rll);
         }
         System.out.println("target: rll (forward+backward in training) <= 3 ms median at B = 180, D = 512 on 2 cores");
     }

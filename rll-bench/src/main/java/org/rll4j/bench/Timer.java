@@ -24,7 +24,40 @@ final class Timer {
             task.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        Arrays.sort(ms);
-        return runs % 2 == 1 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
+        return median(ms);
+    }
+
+    /**
+     * Runs {@code task} and {@code baseline} alternately and returns the medians of both and of their
+     * per-pair difference, which cancels most of a shared, drifting machine's noise.
+     *
+     * @return {median(task), median(baseline), median(task - baseline)} in milliseconds
+     */
+    static double[] pairedMillis(int warmup, int runs, Runnable task, Runnable baseline) {
+        for (int i = 0; i < warmup; i++) {
+            task.run();
+            baseline.run();
+        }
+        double[] a = new double[runs];
+        double[] b = new double[runs];
+        double[] diff = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            task.run();
+            long t1 = System.nanoTime();
+            baseline.run();
+            long t2 = System.nanoTime();
+            a[i] = (t1 - t0) / 1e6;
+            b[i] = (t2 - t1) / 1e6;
+            diff[i] = a[i] - b[i];
+        }
+        return new double[] {median(a), median(b), median(diff)};
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 }

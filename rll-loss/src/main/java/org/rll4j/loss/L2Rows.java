@@ -43,8 +43,9 @@ final class L2Rows {
                 norm = largeNorm(x, off, cols);
             }
             norms[r] = norm;
+            double inv = 1 / norm;
             for (int k = 0; k < cols; k++) {
-                e[off + k] = x[off + k] / norm;
+                e[off + k] = x[off + k] * inv;
             }
         }
         return -1;
@@ -71,8 +72,9 @@ final class L2Rows {
             for (int k = 0; k < cols; k++) {
                 radial += e[off + k] * g[off + k];
             }
+            double inv = 1 / norm;
             for (int k = 0; k < cols; k++) {
-                g[off + k] = (g[off + k] - e[off + k] * radial) / norm;
+                g[off + k] = (g[off + k] - e[off + k] * radial) * inv;
             }
         }
     }

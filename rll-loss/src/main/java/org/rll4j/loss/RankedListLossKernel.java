@@ -54,6 +54,8 @@ final class RankedListLossKernel {
 
     /** Squared distances below this are recomputed in double when the Gram matrix is FLOAT. */
     private static final double REFINE_BELOW = 1e-2;
+    /** Margin on squared distances for skipping pairs that cannot violate (Gram rounding is ~1e-7). */
+    private static final double SQ_SLACK = 1e-4;
     private static final String WORKSPACE_ID = "RLL_KERNEL_WORKSPACE";
     private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
             .initialSize(0)
@@ -92,7 +94,7 @@ final class RankedListLossKernel {
         double[] loss = new double[b];
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             INDArray eArr = DenseRows.write(e, gemmType, b, dim);
-            double[] d = distances(DenseRows.read(Nd4j.gemm(eArr, eArr, false, true)), e, b, dim, gemmType);
+            double[] d = distances(DenseRows.read(Nd4j.gemm(eArr, eArr, false, true)), e, ids, cfg, b, dim, gemmType);
             double[] grad = forwardBackward(d, ids, cfg, loss, withGradient ? eArr : null, e, b, dim);
             if (grad == null) {
                 return new Result(loss, null);
@@ -104,28 +106,40 @@ final class RankedListLossKernel {
     }
 
     /**
-     * {@code d_ij} from the Gram matrix. A FLOAT Gram matrix resolves {@code d^2} only to about 1e-7,
-     * which is a large relative error for close pairs: those ({@code d^2 < 0.01}) are recomputed in
-     * double from the coordinates.
+     * {@code d_ij} from the Gram matrix, for the pairs that can violate; {@code NaN} (which fails
+     * every comparison, so the pair never violates) for pairs that certainly cannot, which spares
+     * their square root. A FLOAT Gram matrix resolves {@code d^2} only to about 1e-7, a large
+     * relative error for close pairs: those ({@code d^2 < 0.01}) are recomputed in double from the
+     * coordinates.
      */
-    private static double[] distances(double[] g, double[] e, int b, int dim, DataType gemmType) {
-        double[] d = new double[b * b];
+    private static double[] distances(double[] g, double[] e, long[] ids, RankedListLossConfig cfg, int b, int dim,
+                                      DataType gemmType) {
         boolean refine = gemmType != DataType.DOUBLE;
+        // Squared-distance bounds beyond which a pair cannot violate, widened by far more than the
+        // Gram matrix's rounding error; the exact strict comparisons on d happen later.
+        double posSkipBelow = cfg.positiveBoundary() * cfg.positiveBoundary() - SQ_SLACK;
+        double negSkipAbove = cfg.alpha() * cfg.alpha() + SQ_SLACK;
+        double[] d = new double[b * b];
         for (int i = 0; i < b; i++) {
             double gii = g[i * b + i];
-            for (int j = 0; j < b; j++) {
-                if (i == j) {
-                    continue;
-                }
+            long id = ids[i];
+            for (int j = i + 1; j < b; j++) { // d is symmetric: compute the upper triangle, mirror it
                 double sq = gii + g[j * b + j] - 2 * g[i * b + j];
-                if (refine && sq < REFINE_BELOW) {
-                    sq = 0;
-                    for (int k = 0; k < dim; k++) {
-                        double diff = e[i * dim + k] - e[j * dim + k];
-                        sq += diff * diff;
+                double dij;
+                if (ids[j] == id ? sq <= posSkipBelow : sq >= negSkipAbove) {
+                    dij = Double.NaN;
+                } else {
+                    if (refine && sq < REFINE_BELOW) {
+                        sq = 0;
+                        for (int k = 0; k < dim; k++) {
+                            double diff = e[i * dim + k] - e[j * dim + k];
+                            sq += diff * diff;
+                        }
                     }
+                    dij = sq <= 0 ? 0 : Math.sqrt(sq);
                 }
-                d[i * b + j] = sq <= 0 ? 0 : Math.sqrt(sq);
+                d[i * b + j] = dij;
+                d[j * b + i] = dij;
             }
         }
         return d;
