@@ -30,17 +30,16 @@ final class L2Rows {
                 double v = x[off + k];
                 sumSq += v * v;
             }
-            if (!Double.isFinite(sumSq)) {
+            double norm;
+            if (Double.isFinite(sumSq)) {
+                norm = Math.max(Math.sqrt(sumSq), NORM_FLOOR);
+            } else {
                 for (int k = 0; k < cols; k++) {
                     if (!Double.isFinite(x[off + k])) {
                         return off + k;
                     }
                 }
-                sumSq = scaledSumOfSquares(x, off, cols); // finite values whose squares overflow
-            }
-            double norm = Math.max(Math.sqrt(sumSq), NORM_FLOOR);
-            if (Double.isInfinite(norm)) {
-                norm = largeNorm(x, off, cols);
+                norm = largeNorm(x, off, cols); // finite values whose squares overflow
             }
             norms[r] = norm;
             double inv = 1 / norm;
@@ -79,16 +78,7 @@ final class L2Rows {
         }
     }
 
-    private static double scaledSumOfSquares(double[] x, int off, int cols) {
-        double max = maxAbs(x, off, cols);
-        double s = 0;
-        for (int k = 0; k < cols; k++) {
-            double v = x[off + k] / max;
-            s += v * v;
-        }
-        return s * max * max; // may be infinite: handled by largeNorm
-    }
-
+    /** {@code ||x||} by scaling with the largest magnitude first, for rows whose squares overflow. */
     private static double largeNorm(double[] x, int off, int cols) {
         double max = maxAbs(x, off, cols);
         double s = 0;

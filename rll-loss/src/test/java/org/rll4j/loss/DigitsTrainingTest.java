@@ -4,24 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 
-import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.nd4j.linalg.activations.Activation;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 import org.rll4j.data.UciDigits;
 import org.rll4j.eval.ExactNeighbours;
 
@@ -42,7 +31,7 @@ class DigitsTrainingTest {
         UciDigits.Data all = UciDigits.load();
         UciDigits.Data train = all.ofClasses(0, 1, 2, 3, 4);
         UciDigits.Data test = all.ofClasses(5, 6, 7, 8, 9);
-        ComputationGraph net = smallCnn(RankedListLossConfig.paper(), 64, 42);
+        ComputationGraph net = TinyNetworks.digitsCnn(RankedListLossConfig.paper(), 64, 42);
 
         INDArray testX = test.features();
         double before = ExactNeighbours.meanMapAtR(net.outputSingle(testX), test.labels());
@@ -74,29 +63,6 @@ class DigitsTrainingTest {
                 before, after, firstLoss, lastLoss);
         assertTrue(lastLoss < firstLoss, "training loss must fall: " + firstLoss + " -> " + lastLoss);
         assertTrue(after > before + 0.02, "MAP@R on unseen classes: untrained " + before + ", trained " + after);
-    }
-
-    /** 8x8 input -> conv 3x3 (32) -> conv 3x3 (64) -> global average pool -> dense D -> RLL. */
-    static ComputationGraph smallCnn(RankedListLossConfig cfg, int dim, long seed) {
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(seed).dataType(DataType.FLOAT).updater(new Adam(1e-3)).weightInit(WeightInit.RELU)
-                .graphBuilder()
-                .addInputs("in")
-                .setInputTypes(InputType.feedForward(64))
-                .inputPreProcessor("conv1", new FeedForwardToCnnPreProcessor(8, 8, 1))
-                .addLayer("conv1", new ConvolutionLayer.Builder(3, 3).nIn(1).nOut(32).padding(1, 1)
-                        .activation(Activation.RELU).build(), "in")
-                .addLayer("conv2", new ConvolutionLayer.Builder(3, 3).nOut(64).padding(1, 1)
-                        .activation(Activation.RELU).build(), "conv1")
-                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2")
-                .addLayer("emb", new DenseLayer.Builder().nOut(dim).activation(Activation.IDENTITY)
-                        .weightInit(WeightInit.XAVIER).build(), "pool")
-                .addLayer("rll", RankedListLossLayer.of(cfg), "emb")
-                .setOutputs("rll")
-                .build();
-        ComputationGraph net = new ComputationGraph(conf);
-        net.init();
-        return net;
     }
 
     private static int[][] indicesByClass(int[] labels, int classes) {

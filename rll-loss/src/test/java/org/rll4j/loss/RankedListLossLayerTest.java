@@ -9,7 +9,12 @@ import java.nio.file.Path;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.Activation;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +44,41 @@ class RankedListLossLayerTest {
         double score = net.score(new DataSet(b.features(DataType.FLOAT), b.labelColumn(DataType.FLOAT)));
         double expected = ReferenceRankedListLoss.mean(b.x(), b.labels(), RankedListLossConfig.paper());
         assertEquals(expected, score, 1e-5 * expected);
+    }
+
+    @Test
+    void scoreExamplesGivesThePerQueryLosses() {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(16, 5, 3, 4, 0.6);
+        ComputationGraph net = TinyNetworks.lossOnly(4, NON_DEFAULT, DataType.DOUBLE);
+        INDArray perQuery = net.scoreExamples(new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE)), false);
+        double[] expected = ReferenceRankedListLoss.perQuery(b.x(), b.labels(), NON_DEFAULT);
+        assertEquals(expected.length, perQuery.length());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], perQuery.getDouble(i), 1e-12, "L(" + i + ")");
+        }
+    }
+
+    @Test
+    void worksInAMultiLayerNetworkToo() {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(17, 5, 3, 6, 0.8);
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(3).dataType(DataType.DOUBLE).updater(new org.nd4j.linalg.learning.config.Adam(1e-2))
+                .list()
+                .layer(new DenseLayer.Builder().nIn(6).nOut(4).activation(Activation.IDENTITY).build())
+                .layer(RankedListLossLayer.of(RankedListLossConfig.paper()))
+                .setInputType(InputType.feedForward(6))
+                .build());
+        net.init();
+        DataSet ds = new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE));
+        double[][] embedded = net.feedForward(ds.getFeatures(), false).get(1).toDoubleMatrix();
+        double expected = ReferenceRankedListLoss.mean(embedded, b.labels(), RankedListLossConfig.paper());
+        assertEquals(expected, net.score(ds), 1e-12);
+        double before = net.score(ds);
+        for (int i = 0; i < 30; i++) {
+            net.fit(ds);
+        }
+        assertTrue(net.score(ds) < before, "MultiLayerNetwork.fit must lower the loss");
+        assertEquals(1.0, net.output(ds.getFeatures()).getRow(0).norm2Number().doubleValue(), 1e-12);
     }
 
     @Test
