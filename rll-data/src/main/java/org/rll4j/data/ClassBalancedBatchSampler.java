@@ -1,0 +1,190 @@
+package org.rll4j.data;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.SplittableRandom;
+
+/**
+ * Class-balanced batches of {@code C} classes x {@code K} examples (the Ranked List Loss paper uses
+ * K = 3 and C = 20..60). It returns example indices only; {@link SampledDataSetIterator} turns them
+ * into data.
+ *
+ * <h2>Epoch definition</h2>
+ * An epoch visits every eligible class exactly once: the eligible classes are shuffled (seeded by
+ * {@code seed} and the epoch number) and cut into consecutive groups of {@code C}; each group is one
+ * batch. The last {@code (#classes mod C)} classes of the shuffled order are dropped for that epoch
+ * (a different set each epoch), so every batch has exactly {@code C x K} examples. Batch {@code b}
+ * lists its classes in the shuffled order, each class's {@code K} examples together.
+ *
+ * <h2>Behaviour in corner cases</h2>
+ * <ul>
+ *   <li>Within a class, the {@code K} examples are drawn without replacement.</li>
+ *   <li>A class with fewer than {@code K} examples (but at least 2) uses all of them once and fills
+ *       the rest by drawing its examples again, with replacement; the repeated examples give
+ *       distinct views only when the pipeline augments randomly.</li>
+ *   <li>A class with a single example is not eligible (it has no positive pair); such classes are
+ *       counted in {@link #ineligibleClasses()}.</li>
+ *   <li>The same seed and epoch always give the same batches; different seeds give different ones.</li>
+ * </ul>
+ * Invalid settings ({@code K < 2}, {@code C < 2}, {@code C} larger than the number of eligible
+ * classes) throw an {@link IllegalArgumentException} naming the value.
+ */
+public final class ClassBalancedBatchSampler {
+
+    private final LabelIndex labels;
+    private final int classesPerBatch;
+    private final int samplesPerClass;
+    private final long seed;
+    private final int[] eligible;
+
+    private ClassBalancedBatchSampler(Builder b) {
+        this.labels = Objects.requireNonNull(b.labels, "labels must be set");
+        this.classesPerBatch = b.classesPerBatch;
+        this.samplesPerClass = b.samplesPerClass;
+        this.seed = b.seed;
+        if (samplesPerClass < 2) {
+            throw new IllegalArgumentException("samplesPerClass (K) must be >= 2 for the Ranked List Loss (a query needs "
+                    + "a positive), found " + samplesPerClass);
+        }
+        if (classesPerBatch < 2) {
+            throw new IllegalArgumentException("classesPerBatch (C) must be >= 2 (a query needs negatives), found "
+                    + classesPerBatch);
+        }
+        this.eligible = labels.classesWithAtLeast(2);
+        if (classesPerBatch > eligible.length) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "classesPerBatch (C) must be <= the number of classes with at least 2 examples (%d of %d classes), "
+                            + "found %d", eligible.length, labels.numClasses(), classesPerBatch));
+        }
+    }
+
+    /** A builder; labels, C and K are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Batch size {@code C x K}. */
+    public int batchSize() {
+        return classesPerBatch * samplesPerClass;
+    }
+
+    /** Classes per batch, C. */
+    public int classesPerBatch() {
+        return classesPerBatch;
+    }
+
+    /** Examples per class, K. */
+    public int samplesPerClass() {
+        return samplesPerClass;
+    }
+
+    /** Batches in every epoch: {@code floor(#eligible classes / C)}. */
+    public int batchesPerEpoch() {
+        return eligible.length / classesPerBatch;
+    }
+
+    /** Number of classes left out because they have fewer than 2 examples. */
+    public int ineligibleClasses() {
+        return labels.numClasses() - eligible.length;
+    }
+
+    /** The label index sampled from. */
+    public LabelIndex labels() {
+        return labels;
+    }
+
+    /**
+     * The batches of one epoch.
+     *
+     * @param epoch epoch number (0, 1, ...); with the seed it determines the batches
+     * @return {@link #batchesPerEpoch()} arrays of {@link #batchSize()} example indices
+     */
+    public int[][] epoch(long epoch) {
+        SplittableRandom rnd = new SplittableRandom(mix(seed, epoch));
+        int[] order = eligible.clone();
+        shuffle(order, order.length, rnd);
+        int[][] batches = new int[batchesPerEpoch()][];
+        for (int b = 0; b < batches.length; b++) {
+            int[] batch = new int[batchSize()];
+            for (int c = 0; c < classesPerBatch; c++) {
+                int[] members = labels.examplesOf(order[b * classesPerBatch + c]);
+                draw(members, batch, c * samplesPerClass, rnd);
+            }
+            batches[b] = batch;
+        }
+        return batches;
+    }
+
+    /** K examples of one class into {@code out[from..from+K)}: without replacement, then with. */
+    private void draw(int[] members, int[] out, int from, SplittableRandom rnd) {
+        int distinct = Math.min(samplesPerClass, members.length);
+        shuffle(members, distinct, rnd); // partial Fisher-Yates: the first `distinct` are a random subset
+        System.arraycopy(members, 0, out, from, distinct);
+        for (int k = distinct; k < samplesPerClass; k++) {
+            out[from + k] = members[rnd.nextInt(members.length)];
+        }
+    }
+
+    /** Fisher-Yates on the first {@code n} positions (a uniformly random prefix of length n). */
+    private static void shuffle(int[] a, int n, SplittableRandom rnd) {
+        for (int i = 0; i < n; i++) {
+            int j = i + rnd.nextInt(a.length - i);
+            int t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+        }
+    }
+
+    private static long mix(long seed, long epoch) {
+        long z = seed * 0x9E3779B97F4A7C15L + epoch;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "ClassBalancedBatchSampler{C=%d, K=%d, seed=%d, %d batches/epoch, %d classes ineligible}",
+                classesPerBatch, samplesPerClass, seed, batchesPerEpoch(), ineligibleClasses());
+    }
+
+    /** Validating builder. */
+    public static final class Builder {
+        private LabelIndex labels;
+        private int classesPerBatch;
+        private int samplesPerClass;
+        private long seed;
+
+        private Builder() {
+        }
+
+        /** The examples' classes (required). */
+        public Builder labels(LabelIndex labels) {
+            this.labels = labels;
+            return this;
+        }
+
+        /** C, classes per batch, {@code >= 2} (required). */
+        public Builder classesPerBatch(int c) {
+            this.classesPerBatch = c;
+            return this;
+        }
+
+        /** K, examples per class, {@code >= 2} (required; the paper uses 3). */
+        public Builder samplesPerClass(int k) {
+            this.samplesPerClass = k;
+            return this;
+        }
+
+        /** Seed of all random choices (default 0). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Validates and builds. */
+        public ClassBalancedBatchSampler build() {
+            return new ClassBalancedBatchSampler(this);
+        }
+    }
+}

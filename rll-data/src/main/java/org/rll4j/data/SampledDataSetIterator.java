@@ -1,0 +1,382 @@
+package org.rll4j.data;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A DL4J {@link DataSetIterator} of class-balanced batches: a {@link ClassBalancedBatchSampler} picks
+ * the examples, an {@link ExampleSource} decodes them and an {@link ImagePipeline} augments and
+ * normalises them, on worker threads.
+ *
+ * <ul>
+ *   <li>Features {@code [B, C, H, W]} FLOAT; labels the class ids {@code [B, 1]} of the source's
+ *       {@link LabelIndex}, or one-hot {@code [B, numClasses]} with {@link LabelEncoding#ONE_HOT}.</li>
+ *   <li>One epoch = {@link ClassBalancedBatchSampler#epoch(long)}; {@link #reset()} starts the next
+ *       epoch (epoch numbers count from {@code firstEpoch}).</li>
+ *   <li>Workers build whole batches; at most {@code prefetch} batches are in flight or waiting,
+ *       and batches come out in sampler order. The random augmentation of batch {@code b} of epoch
+ *       {@code e} is seeded by {@code (seed, e, b)}, so results do not depend on the number of
+ *       workers or on thread timing.</li>
+ *   <li>It prefetches itself, so {@link #asyncSupported()} is false; wrapping it in DL4J's
+ *       {@code AsyncDataSetIterator} still works.</li>
+ *   <li>An image that cannot be decoded (corrupt, truncated, vanished) is replaced by another
+ *       image of the same class, with a warning naming the file the first time; it is then never
+ *       used again and is listed by {@link #undecodable()}. A class left without decodable images
+ *       fails the batch with an error naming the class.</li>
+ * </ul>
+ * Call {@link #close()} to stop the worker threads (they are daemon threads either way).
+ */
+public final class SampledDataSetIterator implements DataSetIterator, AutoCloseable {
+
+    private static final long serialVersionUID = 1L;
+    private static final Logger log = LoggerFactory.getLogger(SampledDataSetIterator.class);
+
+    /** How labels are emitted. */
+    public enum LabelEncoding {
+        /** Class ids as a column {@code [B, 1]} (what the Ranked List Loss layer prefers). */
+        CLASS_INDEX,
+        /** One-hot rows {@code [B, numClasses]}. */
+        ONE_HOT
+    }
+
+    private final transient ExampleSource source;
+    private final ClassBalancedBatchSampler sampler;
+    private final ImagePipeline pipeline;
+    private final LabelEncoding encoding;
+    private final long seed;
+    private final int prefetch;
+    private final transient ExecutorService workers;
+    private final transient ThreadLocal<ImagePipeline.Runner> runners;
+    private final Set<Integer> undecodable = ConcurrentHashMap.newKeySet();
+
+    private final transient ArrayDeque<Future<DataSet>> inFlight = new ArrayDeque<>();
+    private long epoch;
+    private int[][] batches;
+    private int submitted;
+    private int consumed;
+    private DataSetPreProcessor preProcessor;
+
+    private SampledDataSetIterator(Builder b) {
+        this.source = Objects.requireNonNull(b.source, "source must be set");
+        this.sampler = Objects.requireNonNull(b.sampler, "sampler must be set");
+        this.pipeline = Objects.requireNonNull(b.pipeline, "pipeline must be set");
+        this.encoding = Objects.requireNonNull(b.encoding, "labelEncoding must not be null");
+        if (!sampler.labels().equals(source.labels())) {
+            throw new IllegalArgumentException("the sampler must be built on the source's labels (source.labels())");
+        }
+        if (b.workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, found " + b.workers);
+        }
+        if (b.prefetch < 1) {
+            throw new IllegalArgumentException("prefetch must be >= 1, found " + b.prefetch);
+        }
+        this.seed = b.seed;
+        this.prefetch = b.prefetch;
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(b.workers, r -> {
+            Thread t = new Thread(r, "rll4j-data-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.runners = ThreadLocal.withInitial(pipeline::newRunner);
+        this.epoch = b.firstEpoch;
+        startEpoch();
+    }
+
+    /** A builder; source, sampler and pipeline are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    private void startEpoch() {
+        batches = sampler.epoch(epoch);
+        submitted = 0;
+        consumed = 0;
+        fill();
+    }
+
+    private void fill() {
+        while (inFlight.size() < prefetch && submitted < batches.length) {
+            final int b = submitted++;
+            final int[] indices = batches[b];
+            final long batchSeed = mix(seed, epoch, b);
+            inFlight.add(workers.submit(() -> build(indices, batchSeed)));
+        }
+    }
+
+    private DataSet build(int[] indices, long batchSeed) throws IOException {
+        Random random = new Random(batchSeed);
+        int per = pipeline.valuesPerImage();
+        float[] features = new float[indices.length * per];
+        float[] labels = new float[indices.length];
+        ImagePipeline.Runner runner = runners.get();
+        LabelIndex index = source.labels();
+        for (int i = 0; i < indices.length; i++) {
+            int example = indices[i];
+            Mat image = null;
+            while (image == null) {
+                if (undecodable.contains(example)) {
+                    example = replacement(example, random);
+                    continue;
+                }
+                try {
+                    image = source.read(example);
+                } catch (IOException e) {
+                    if (undecodable.add(example)) {
+                        log.warn("skipping an image that cannot be decoded, replaced by another of its class: {}",
+                                e.getMessage());
+                    }
+                }
+            }
+            try {
+                runner.apply(image, random, features, i * per);
+            } finally {
+                image.close();
+            }
+            labels[i] = index.label(example);
+        }
+        INDArray x = Nd4j.createUninitialized(DataType.FLOAT, indices.length, pipeline.channels(), pipeline.height(),
+                pipeline.width());
+        x.data().asNioFloat().put(features); // bulk copy; createFromArray copies element by element
+        INDArray y = encoding == LabelEncoding.CLASS_INDEX ? Nd4j.createFromArray(labels).reshape(indices.length, 1)
+                : oneHot(labels, index.numClasses());
+        return new DataSet(x, y);
+    }
+
+    private int replacement(int example, Random random) {
+        int c = source.labels().label(example);
+        int[] members = source.labels().examplesOf(c);
+        List<Integer> usable = new ArrayList<>();
+        for (int m : members) {
+            if (!undecodable.contains(m)) {
+                usable.add(m);
+            }
+        }
+        if (usable.isEmpty()) {
+            throw new IllegalStateException(String.format(Locale.ROOT,
+                    "class '%s' has no decodable image left (%d tried, e.g. %s); fix or remove its files",
+                    source.labels().className(c), members.length, source.describe(members[0])));
+        }
+        return usable.get(random.nextInt(usable.size()));
+    }
+
+    private static INDArray oneHot(float[] labels, int numClasses) {
+        INDArray out = Nd4j.zeros(DataType.FLOAT, labels.length, numClasses);
+        for (int i = 0; i < labels.length; i++) {
+            out.putScalar(i, (int) labels[i], 1.0);
+        }
+        return out;
+    }
+
+    private static long mix(long seed, long epoch, int batch) {
+        long z = seed * 0x9E3779B97F4A7C15L + epoch * 0xC2B2AE3D27D4EB4FL + batch;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Examples that failed to decode so far (their descriptions, e.g. file paths). */
+    public List<String> undecodable() {
+        List<String> out = new ArrayList<>();
+        for (int i : undecodable) {
+            out.add(source.describe(i));
+        }
+        Collections.sort(out);
+        return out;
+    }
+
+    /** The epoch being iterated. */
+    public long epoch() {
+        return epoch;
+    }
+
+    @Override
+    public boolean hasNext() {
+        return consumed < batches.length;
+    }
+
+    @Override
+    public DataSet next() {
+        if (!hasNext()) {
+            throw new java.util.NoSuchElementException("epoch " + epoch + " is over (" + batches.length
+                    + " batches); call reset() for the next epoch");
+        }
+        Future<DataSet> head = inFlight.poll();
+        DataSet ds;
+        try {
+            ds = head.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for a batch", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("building batch " + consumed + " of epoch " + epoch + " failed: " + cause, cause);
+        }
+        consumed++;
+        fill();
+        if (preProcessor != null) {
+            preProcessor.preProcess(ds);
+        }
+        return ds;
+    }
+
+    @Override
+    public DataSet next(int num) {
+        if (num != batch()) {
+            throw new UnsupportedOperationException("the batch size is fixed by the sampler (C x K = " + batch()
+                    + "), asked for " + num);
+        }
+        return next();
+    }
+
+    @Override
+    public int inputColumns() {
+        return pipeline.valuesPerImage();
+    }
+
+    @Override
+    public int totalOutcomes() {
+        return encoding == LabelEncoding.ONE_HOT ? source.labels().numClasses() : 1;
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return true;
+    }
+
+    @Override
+    public boolean asyncSupported() {
+        return false;
+    }
+
+    /** Starts the next epoch (discarding batches not consumed yet). */
+    @Override
+    public void reset() {
+        for (Future<DataSet> f : inFlight) {
+            f.cancel(false);
+        }
+        inFlight.clear();
+        epoch++;
+        startEpoch();
+    }
+
+    @Override
+    public int batch() {
+        return sampler.batchSize();
+    }
+
+    @Override
+    public void setPreProcessor(DataSetPreProcessor preProcessor) {
+        this.preProcessor = preProcessor;
+    }
+
+    @Override
+    public DataSetPreProcessor getPreProcessor() {
+        return preProcessor;
+    }
+
+    @Override
+    public List<String> getLabels() {
+        return source.labels().classNames();
+    }
+
+    /** Stops the worker threads. */
+    @Override
+    public void close() {
+        workers.shutdownNow();
+    }
+
+    /** Builder. */
+    public static final class Builder {
+        private ExampleSource source;
+        private ClassBalancedBatchSampler sampler;
+        private ImagePipeline pipeline;
+        private LabelEncoding encoding = LabelEncoding.CLASS_INDEX;
+        private int workers = 2;
+        private int prefetch = 4;
+        private long seed;
+        private long firstEpoch;
+
+        private Builder() {
+        }
+
+        /** Where the examples come from (required). */
+        public Builder source(ExampleSource source) {
+            this.source = source;
+            return this;
+        }
+
+        /** Which examples form a batch (required; built on {@code source.labels()}). */
+        public Builder sampler(ClassBalancedBatchSampler sampler) {
+            this.sampler = sampler;
+            return this;
+        }
+
+        /** How images become inputs (required). */
+        public Builder pipeline(ImagePipeline pipeline) {
+            this.pipeline = pipeline;
+            return this;
+        }
+
+        /** Label form; default {@link LabelEncoding#CLASS_INDEX}. */
+        public Builder labelEncoding(LabelEncoding encoding) {
+            this.encoding = encoding;
+            return this;
+        }
+
+        /** Decoding threads, {@code >= 1}; default 2. */
+        public Builder workers(int workers) {
+            this.workers = workers;
+            return this;
+        }
+
+        /** Batches in flight or waiting, {@code >= 1}; default 4. */
+        public Builder prefetch(int prefetch) {
+            this.prefetch = prefetch;
+            return this;
+        }
+
+        /** Seed of the augmentation (the sampler has its own); default 0. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Epoch to start at (to resume a run); default 0. */
+        public Builder firstEpoch(long firstEpoch) {
+            this.firstEpoch = firstEpoch;
+            return this;
+        }
+
+        /** Validates and starts the workers. */
+        public SampledDataSetIterator build() {
+            return new SampledDataSetIterator(this);
+        }
+    }
+}
