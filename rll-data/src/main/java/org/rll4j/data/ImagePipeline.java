@@ -4,13 +4,13 @@ import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
 import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_GRAY2BGR;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Random;
 
-import org.bytedeco.javacpp.indexer.UByteIndexer;
 import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.datavec.image.data.ImageWritable;
@@ -137,6 +137,7 @@ public final class ImagePipeline {
     public final class Runner {
         private final List<ImageTransform> transforms;
         private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        private byte[] pixels;
 
         private Runner(List<ImageTransform> transforms) {
             this.transforms = transforms;
@@ -152,6 +153,14 @@ public final class ImagePipeline {
          * @param offset first index written
          */
         public void apply(Mat decoded, Random random, float[] out, int offset) {
+            apply(decoded, random, FloatBuffer.wrap(out), offset);
+        }
+
+        /**
+         * As {@link #apply(Mat, Random, float[], int)}, writing into a buffer (for example the NIO view
+         * of an ND4J array, which avoids an intermediate copy).
+         */
+        public void apply(Mat decoded, Random random, FloatBuffer out, int offset) {
             Mat current = withChannels(decoded);
             ImageWritable w = new ImageWritable(converter.convert(current));
             for (ImageTransform t : transforms) {
@@ -163,7 +172,7 @@ public final class ImagePipeline {
                         "pipeline produced %dx%dx%d, expected %dx%dx%d", result.channels(), result.rows(), result.cols(),
                         channels, height, width));
             }
-            write(result, out, offset);
+            write(result.isContinuous() ? result : result.clone(), out, offset);
         }
 
         private Mat withChannels(Mat m) {
@@ -175,7 +184,7 @@ public final class ImagePipeline {
             return converted;
         }
 
-        private void write(Mat m, float[] out, int offset) {
+        private void write(Mat m, FloatBuffer out, int offset) {
             int plane = width * height;
             float[] mean = new float[channels];
             float[] inv = new float[channels];
@@ -184,14 +193,17 @@ public final class ImagePipeline {
                 inv[c] = (float) (1 / normalization.scale(c, channels));
             }
             boolean swap = channels == 3 && !normalization.bgr(); // Mat is BGR; output RGB unless BGR
-            try (UByteIndexer idx = m.createIndexer()) {
-                for (int y = 0; y < height; y++) {
-                    for (int x = 0; x < width; x++) {
-                        for (int c = 0; c < channels; c++) {
-                            int oc = swap ? 2 - c : c;
-                            out[offset + oc * plane + y * width + x] = (idx.get(y, x, c) - mean[oc]) * inv[oc];
-                        }
-                    }
+            if (pixels == null || pixels.length != plane * channels) {
+                pixels = new byte[plane * channels];
+            }
+            m.data().get(pixels); // interleaved HWC, continuous
+            for (int c = 0; c < channels; c++) {
+                int oc = swap ? channels - 1 - c : c;
+                float mu = mean[oc];
+                float s = inv[oc];
+                int base = offset + oc * plane;
+                for (int p = 0, i = c; p < plane; p++, i += channels) {
+                    out.put(base + p, ((pixels[i] & 0xff) - mu) * s);
                 }
             }
         }

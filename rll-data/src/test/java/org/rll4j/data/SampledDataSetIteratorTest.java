@@ -101,6 +101,29 @@ class SampledDataSetIteratorTest {
     }
 
     @Test
+    void pixelValuesReachTheBatchNormalisedAndInRgbOrder(@TempDir Path root) throws Exception {
+        int[] colours = {0xff0000, 0x00ff00, 0x0000ff};
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 2; i++) {
+                TestImages.solid(root.resolve("k" + c + "/" + i + ".png"), 12, 9, colours[c], "png");
+            }
+        }
+        ExampleSource source = ImageListSource.of(ImageFolderReader.read(root).images());
+        try (SampledDataSetIterator it = SampledDataSetIterator.builder().source(source)
+                .sampler(ClassBalancedBatchSampler.builder().labels(source.labels()).classesPerBatch(3).samplesPerClass(2).build())
+                .pipeline(ImagePipeline.builder().resize(4, 4).normalization(Normalization.UNIT).build()).build()) {
+            DataSet ds = it.next();
+            for (int i = 0; i < 6; i++) {
+                int cls = (int) ds.getLabels().getDouble(i, 0);
+                for (int ch = 0; ch < 3; ch++) {
+                    double expected = ch == cls ? 1.0 : 0.0; // class 0 red, 1 green, 2 blue; planes R, G, B
+                    assertEquals(expected, ds.getFeatures().getDouble(i, ch, 2, 3), 1e-6, "example " + i + " channel " + ch);
+                }
+            }
+        }
+    }
+
+    @Test
     void oneHotLabels(@TempDir Path root) throws Exception {
         ImageList list = fixture(root);
         ExampleSource source = ImageListSource.of(list);
