@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Random;
 
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.datavec.image.data.ImageWritable;
@@ -161,18 +162,22 @@ public final class ImagePipeline {
          * of an ND4J array, which avoids an intermediate copy).
          */
         public void apply(Mat decoded, Random random, FloatBuffer out, int offset) {
-            Mat current = withChannels(decoded);
-            ImageWritable w = new ImageWritable(converter.convert(current));
-            for (ImageTransform t : transforms) {
-                w = t.transform(w, random);
+            // Every intermediate Mat the steps allocate is freed when the scope closes, instead of
+            // waiting for the garbage collector (native memory the JVM does not see).
+            try (PointerScope ignored = new PointerScope()) {
+                Mat current = withChannels(decoded);
+                ImageWritable w = new ImageWritable(converter.convert(current));
+                for (ImageTransform t : transforms) {
+                    w = t.transform(w, random);
+                }
+                Mat result = converter.convert(w.getFrame());
+                if (result.cols() != width || result.rows() != height || result.channels() != channels) {
+                    throw new IllegalStateException(String.format(Locale.ROOT,
+                            "pipeline produced %dx%dx%d, expected %dx%dx%d", result.channels(), result.rows(),
+                            result.cols(), channels, height, width));
+                }
+                write(result.isContinuous() ? result : result.clone(), out, offset);
             }
-            Mat result = converter.convert(w.getFrame());
-            if (result.cols() != width || result.rows() != height || result.channels() != channels) {
-                throw new IllegalStateException(String.format(Locale.ROOT,
-                        "pipeline produced %dx%dx%d, expected %dx%dx%d", result.channels(), result.rows(), result.cols(),
-                        channels, height, width));
-            }
-            write(result.isContinuous() ? result : result.clone(), out, offset);
         }
 
         private Mat withChannels(Mat m) {
