@@ -128,29 +128,29 @@ public final class CubReader {
         ListFiles.requireNonEmpty(labelsFile, labelLines.size(), "no image lines");
 
         List<Listed> listed = new ArrayList<>(imageLines.size());
-        Unique<Integer> imageIds = new Unique<>(imagesFile, "image_id");
-        Unique<Path> paths = new Unique<>(imagesFile, "image path");
+        Unique<Integer> imageIds = new Unique<>("image_id");
+        Unique<Path> paths = new Unique<>("image path");
         for (Line line : imageLines) {
             String[] f = ListFiles.fields(imagesFile, line, 2, "<image_id> <class folder>/<file>");
             int id = ListFiles.parseId(imagesFile, line.number(), "image_id", f[0]);
-            imageIds.add(id, line.number());
+            imageIds.add(id, imagesFile, line.number());
             int slash = f[1].indexOf('/');
             if (slash <= 0 || slash == f[1].length() - 1) {
                 throw new IllegalArgumentException(ListFiles.at(imagesFile, line.number())
                         + ": path must be '<class folder>/<file>', found '" + f[1] + "'");
             }
             Path path = ListFiles.resolve(imagesFile, line.number(), imageDir, f[1]);
-            paths.add(path, line.number());
+            paths.add(path, imagesFile, line.number());
             listed.add(new Listed(line.number(), id, f[1].substring(0, slash), path));
         }
 
         Map<Integer, Integer> classOfImage = new HashMap<>();
-        Unique<Integer> labelIds = new Unique<>(labelsFile, "image_id");
+        Unique<Integer> labelIds = new Unique<>("image_id");
         for (Line line : labelLines) {
             String[] f = ListFiles.fields(labelsFile, line, 2, "<image_id> <class_id>");
             int id = ListFiles.parseId(labelsFile, line.number(), "image_id", f[0]);
             int classId = ListFiles.parseId(labelsFile, line.number(), "class_id", f[1]);
-            labelIds.add(id, line.number());
+            labelIds.add(id, labelsFile, line.number());
             classOfImage.put(id, classId);
         }
 
@@ -195,16 +195,18 @@ public final class CubReader {
                                      Unique<Integer> otherIds) {
         int absent = 0;
         int firstId = -1;
-        for (Map.Entry<Integer, Integer> e : ids.lines().entrySet()) {
-            if (otherIds.lineOf(e.getKey()) == null) {
+        int firstLine = Integer.MAX_VALUE;
+        for (Map.Entry<Integer, ListFiles.Location> e : ids.all().entrySet()) {
+            if (otherIds.get(e.getKey()) == null) {
                 absent++;
-                if (firstId < 0 || e.getValue() < ids.lineOf(firstId)) {
+                if (e.getValue().line() < firstLine) {
                     firstId = e.getKey();
+                    firstLine = e.getValue().line();
                 }
             }
         }
         if (absent > 0) {
-            throw new IllegalArgumentException(ListFiles.at(file, ids.lineOf(firstId)) + ": image_id " + firstId
+            throw new IllegalArgumentException(ListFiles.at(file, firstLine) + ": image_id " + firstId
                     + " must also be listed in " + otherFile + ", found no line for it (" + absent + " of " + lines.size()
                     + " image ids are missing there); the two files must list the same image ids: restore both from "
                     + "CUB_200_2011.tgz");

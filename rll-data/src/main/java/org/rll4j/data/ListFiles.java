@@ -102,31 +102,40 @@ final class ListFiles {
         }
     }
 
-    /** Remembers the first line of every key, and fails on a repeated key. */
-    static final class Unique<K> {
-        private final Path file;
-        private final String what;
-        private final Map<K, Integer> firstLine = new HashMap<>();
+    /** Where a key was first seen: a list file and a line. */
+    record Location(Path file, int line) {
+    }
 
-        Unique(Path file, String what) {
-            this.file = file;
+    /**
+     * Remembers where every key was first seen, and fails on a repeated key, naming both places (one or
+     * two list files).
+     */
+    static final class Unique<K> {
+        private final String what;
+        private final Map<K, Location> first = new HashMap<>();
+
+        /** Tracks keys named {@code what} in messages, e.g. {@code "image_id"}. */
+        Unique(String what) {
             this.what = what;
         }
 
-        void add(K key, int line) {
-            Integer first = firstLine.putIfAbsent(key, line);
-            if (first != null) {
+        void add(K key, Path file, int line) {
+            Location seen = first.putIfAbsent(key, new Location(file, line));
+            if (seen != null) {
+                String where = seen.file().equals(file) ? "line " + seen.line() : at(seen.file(), seen.line());
                 throw new IllegalArgumentException(at(file, line) + ": " + what + " must be unique, found " + key
-                        + " again (first on line " + first + ")");
+                        + " again (first on " + where + ")");
             }
         }
 
-        Integer lineOf(K key) {
-            return firstLine.get(key);
+        /** Where {@code key} was first seen, or null. */
+        Location get(K key) {
+            return first.get(key);
         }
 
-        Map<K, Integer> lines() {
-            return firstLine;
+        /** Every key with its first place. */
+        Map<K, Location> all() {
+            return first;
         }
     }
 
