@@ -167,8 +167,8 @@ final class ListFiles {
             }
         }
         if (missing > 0) {
-            throw new IllegalArgumentException(at(file, lines.get(first)) + ": image file must exist, found none at "
-                    + paths.get(first) + " (" + missing + " of " + paths.size() + " listed images are missing); " + fix);
+            throw new IllegalArgumentException(at(file, lines.get(first)) + ": image file must exist, found "
+                    + (Files.isDirectory(paths.get(first)) ? "a folder" : "none") + " at " + paths.get(first) + " (" + missing + " of " + paths.size() + " listed images are missing); " + fix);
         }
     }
 
