@@ -15,7 +15,8 @@ import org.rll4j.data.ListFiles.Unique;
  *
  * <p>Format:
  * <ul>
- *   <li>UTF-8 text; an optional first line {@code path,label} (the header); blank lines are ignored;</li>
+ *   <li>UTF-8 text; an optional first line {@code path,label} (the header, spaces around the comma
+ *       allowed); blank lines are ignored;</li>
  *   <li>each other line is exactly two comma-separated fields, each stripped of surrounding whitespace.
  *       Quoting is not supported, so a path must not contain a comma;</li>
  *   <li>a relative path is resolved against the CSV file's folder; an absolute path is kept.</li>
@@ -60,7 +61,7 @@ public final class CsvListReader {
     public static ImageList read(Path csv) throws IOException {
         List<Line> lines = ListFiles.readLines(csv, "pass a CSV file of 'path,label' lines");
         ListFiles.requireNonEmpty(csv, lines.size(), "an empty file");
-        boolean header = lines.get(0).text().equals(HEADER);
+        boolean header = lines.get(0).text().replaceAll("\\s*,\\s*", ",").equals(HEADER);
         List<Line> rows = header ? lines.subList(1, lines.size()) : lines;
         ListFiles.requireNonEmpty(csv, rows.size(), "only the header");
 

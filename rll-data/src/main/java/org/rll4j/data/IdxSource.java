@@ -54,12 +54,20 @@ public final class IdxSource implements ExampleSource {
         return labels;
     }
 
-    /** Image height in pixels. */
+    /**
+     * Image height.
+     *
+     * @return the number of pixel rows of every image
+     */
     public int rows() {
         return rows;
     }
 
-    /** Image width in pixels. */
+    /**
+     * Image width.
+     *
+     * @return the number of pixel columns of every image
+     */
     public int cols() {
         return cols;
     }

@@ -18,7 +18,13 @@ import java.util.Set;
  */
 public record InShopSplit(ImageList train, ImageList query, ImageList gallery) {
 
-    /** Checks that no training class is also a query or gallery class. */
+    /**
+     * Checks that no training class is also a query or gallery class.
+     *
+     * @param train the training images
+     * @param query the test queries
+     * @param gallery the test gallery
+     */
     public InShopSplit {
         Objects.requireNonNull(train, "train must not be null");
         Objects.requireNonNull(query, "query must not be null");

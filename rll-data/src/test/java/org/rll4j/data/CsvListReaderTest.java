@@ -54,8 +54,15 @@ class CsvListReaderTest {
     void headerIsOptionalAndNonIntegerLabelsStayVerbatim() throws IOException {
         write(csv, "car_ims/000001.jpg,Audi A4", "car_ims/000002.jpg,10", "car_ims/000003.jpg,9");
         ImageList list = CsvListReader.read(csv);
+        assertEquals(3, list.size());
         assertEquals(List.of("Audi A4", "10", "9"), classNamesOf(list));
         assertEquals(List.of("10", "9", "Audi A4"), list.labels().classNames());
+    }
+
+    @Test
+    void headerMayHaveSpacesAroundTheComma() throws IOException {
+        write(csv, "path , label", "car_ims/000001.jpg,1");
+        assertEquals(1, CsvListReader.read(csv).size());
     }
 
     @Test
