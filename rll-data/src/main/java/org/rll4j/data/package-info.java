@@ -4,7 +4,12 @@
  * <ul>
  *   <li>Readers produce an {@link org.rll4j.data.ImageList} (files and class names) with its shared
  *       {@link org.rll4j.data.LabelIndex}: {@link org.rll4j.data.ImageFolderReader} (one folder per
- *       class); {@link org.rll4j.data.ClassSplit} makes class-disjoint train/test splits.</li>
+ *       class), {@link org.rll4j.data.CubReader}, {@link org.rll4j.data.SopReader},
+ *       {@link org.rll4j.data.InShopReader} and {@link org.rll4j.data.CsvListReader} (the paper datasets'
+ *       list files); {@link org.rll4j.data.ClassSplit} makes class-disjoint train/test splits, and the
+ *       readers return their dataset's official split.</li>
+ *   <li>{@link org.rll4j.data.IdxReader} reads MNIST / Fashion-MNIST IDX files (gzipped or not) into
+ *       an in-memory {@link org.rll4j.data.IdxSource}.</li>
  *   <li>{@link org.rll4j.data.ExampleSource} gives random access to decoded images
  *       ({@link org.rll4j.data.ImageListSource} with {@link org.rll4j.data.ImageDecoder}, which
  *       composites alpha onto white).</li>
