@@ -9,7 +9,8 @@
  *       list files); {@link org.rll4j.data.ClassSplit} makes class-disjoint train/test splits, and the
  *       readers return their dataset's official split.</li>
  *   <li>{@link org.rll4j.data.IdxReader} reads MNIST / Fashion-MNIST IDX files (gzipped or not) into
- *       an in-memory {@link org.rll4j.data.IdxSource}.</li>
+ *       an in-memory {@link org.rll4j.data.IdxSource}; {@link org.rll4j.data.ClassSubsetSource} splits any
+ *       source by class (e.g. Fashion-MNIST classes 0-4 / 5-9).</li>
  *   <li>{@link org.rll4j.data.ExampleSource} gives random access to decoded images
  *       ({@link org.rll4j.data.ImageListSource} with {@link org.rll4j.data.ImageDecoder}, which
  *       composites alpha onto white).</li>
