@@ -78,12 +78,23 @@ public final class ImagePipeline {
      * normalisation.
      */
     public static ImagePipeline train(int size) {
-        return builder().randomResizedCrop(size, size, 0.5, 1, 3.0 / 4, 4.0 / 3).horizontalFlip(0.5).build();
+        return train(size, Normalization.IMAGENET);
+    }
+
+    /** {@link #train(int)} with another normalisation, e.g. {@link Normalization#CAFFE_BGR} as in the paper's code. */
+    public static ImagePipeline train(int size, Normalization normalization) {
+        return builder().randomResizedCrop(size, size, 0.5, 1, 3.0 / 4, 4.0 / 3).horizontalFlip(0.5)
+                .normalization(normalization).build();
     }
 
     /** The paper's test pipeline: resize to {@code resize x resize}, centre crop {@code crop}; 3 channels, ImageNet normalisation. */
     public static ImagePipeline test(int resize, int crop) {
-        return builder().resize(resize, resize).centerCrop(crop, crop).build();
+        return test(resize, crop, Normalization.IMAGENET);
+    }
+
+    /** {@link #test(int, int)} with another normalisation. */
+    public static ImagePipeline test(int resize, int crop, Normalization normalization) {
+        return builder().resize(resize, resize).centerCrop(crop, crop).normalization(normalization).build();
     }
 
     /** Output channels (1 or 3). */
