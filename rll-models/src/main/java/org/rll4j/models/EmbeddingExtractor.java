@@ -1,0 +1,116 @@
+package org.rll4j.models;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.rll4j.loss.LabelIds;
+import org.rll4j.loss.RankedListLossLayer;
+
+/**
+ * Runs images through a trained embedding network and returns L2-normalised embeddings, without
+ * evaluating the loss. The heads are found from the network itself (every output that is a
+ * {@link RankedListLossLayer}; its input is the head's raw embedding), so a network restored with
+ * {@code ModelSerializer} works too. With several heads (RLL-(L,M,H)) the raw head outputs are
+ * concatenated in output order and the concatenation is L2-normalised, as in the paper.
+ */
+public final class EmbeddingExtractor {
+
+    private final ComputationGraph network;
+    private final List<String> rawEmbeddings;
+
+    /**
+     * @param network a graph whose outputs are Ranked List Loss layers
+     */
+    public EmbeddingExtractor(ComputationGraph network) {
+        this.network = network;
+        this.rawEmbeddings = new ArrayList<>();
+        Map<String, GraphVertex> vertices = network.getConfiguration().getVertices();
+        Map<String, List<String>> inputs = network.getConfiguration().getVertexInputs();
+        for (String out : network.getConfiguration().getNetworkOutputs()) {
+            GraphVertex v = vertices.get(out);
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof RankedListLossLayer) {
+                rawEmbeddings.add(inputs.get(out).get(0));
+            }
+        }
+        if (rawEmbeddings.isEmpty()) {
+            throw new IllegalArgumentException("the network has no RankedListLossLayer output (outputs: "
+                    + network.getConfiguration().getNetworkOutputs() + ")");
+        }
+    }
+
+    /** Names of the raw embedding vertices used, in concatenation order. */
+    public List<String> embeddingVertices() {
+        return List.copyOf(rawEmbeddings);
+    }
+
+    /** Total embedding width (sum over heads). */
+    public long dimension() {
+        long d = 0;
+        for (String name : rawEmbeddings) {
+            d += network.getLayer(name).getParam("W").size(1);
+        }
+        return d;
+    }
+
+    /**
+     * @param features a batch of inputs
+     * @return the L2-normalised (concatenated) embeddings {@code [B, D]}
+     */
+    public INDArray embed(INDArray features) {
+        Map<String, INDArray> acts = network.feedForward(features, false);
+        INDArray[] parts = new INDArray[rawEmbeddings.size()];
+        for (int i = 0; i < parts.length; i++) {
+            parts[i] = acts.get(rawEmbeddings.get(i)).castTo(DataType.FLOAT);
+        }
+        INDArray raw = parts.length == 1 ? parts[0].dup() : Nd4j.hstack(parts);
+        INDArray norms = raw.norm2(true, 1);
+        return raw.diviColumnVector(org.nd4j.linalg.ops.transforms.Transforms.max(norms, 1e-12, false));
+    }
+
+    /**
+     * Embeds everything an iterator yields (one pass from its current position, after a reset if supported).
+     *
+     * @param data batches of images with class-id ({@code [B, 1]}) or one-hot labels
+     * @return the embeddings and the class id of each row
+     */
+    public Embeddings embed(DataSetIterator data) {
+        if (data.resetSupported()) {
+            data.reset();
+        }
+        List<INDArray> vectors = new ArrayList<>();
+        List<long[]> labels = new ArrayList<>();
+        int n = 0;
+        while (data.hasNext()) {
+            DataSet ds = data.next();
+            vectors.add(embed(ds.getFeatures()));
+            long[] ids = LabelIds.classIds(ds.getLabels(), "EmbeddingExtractor");
+            labels.add(ids);
+            n += ids.length;
+        }
+        int[] all = new int[n];
+        int at = 0;
+        for (long[] ids : labels) {
+            for (long id : ids) {
+                all[at++] = Math.toIntExact(id);
+            }
+        }
+        INDArray matrix = vectors.isEmpty() ? Nd4j.create(DataType.FLOAT, 0, dimension()) : Nd4j.vstack(vectors);
+        return new Embeddings(matrix, all);
+    }
+
+    /**
+     * @param vectors L2-normalised embeddings {@code [N, D]}
+     * @param labels class id of each row
+     */
+    public record Embeddings(INDArray vectors, int[] labels) {
+    }
+}

@@ -1,0 +1,211 @@
+package org.rll4j.models;
+
+import java.util.Locale;
+import java.util.Objects;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.RankedListLossLayer;
+
+/**
+ * An embedding head ending in the Ranked List Loss, in one of the two forms of the paper
+ * (Wang et al., CVPR 2019 / TPAMI 2021, section 4 of our design doc):
+ * <ul>
+ *   <li>{@link Kind#GLOBAL} (RLL-H and the H head of RLL-(L,M,H)): global average pooling ->
+ *       optional batch norm -> dropout -> dense to D (identity) -> {@link RankedListLossLayer};</li>
+ *   <li>{@link Kind#POOLED_CONV} (the L and M heads): average pooling 5x5 stride 3 -> 1x1 conv 128 +
+ *       BN + ReLU -> dense 1024 + BN + ReLU -> dense to D -> {@link RankedListLossLayer}. A feature map
+ *       smaller than the pooling window is pooled globally instead.</li>
+ * </ul>
+ * Layer names are {@code <prefix>pool}, {@code <prefix>bn}, {@code <prefix>conv}, {@code <prefix>conv_bn},
+ * {@code <prefix>fc}, {@code <prefix>fc_bn}, {@code <prefix>embedding} (the raw embedding) and
+ * {@code <prefix>rll} (the loss; its output is the L2-normalised embedding). The embedding layer is
+ * initialised with Xavier (Glorot) normal weights, which keeps the raw embedding's scale independent
+ * of D; the loss normalises it anyway.
+ */
+public final class EmbeddingHead {
+
+    /** The head's shape. */
+    public enum Kind {
+        /** Global average pooling -> [BN] -> dense D. */
+        GLOBAL,
+        /** The paper's L/M head: avg-pool 5x5/3 -> conv 1x1 128 -> dense 1024 -> dense D. */
+        POOLED_CONV
+    }
+
+    private final Kind kind;
+    private final int embeddingDim;
+    private final boolean batchNorm;
+    private final double dropout;
+    private final RankedListLossConfig loss;
+
+    private EmbeddingHead(Builder b) {
+        this.kind = Objects.requireNonNull(b.kind, "kind must not be null");
+        this.embeddingDim = b.embeddingDim;
+        this.batchNorm = b.batchNorm;
+        this.dropout = b.dropout;
+        this.loss = Objects.requireNonNull(b.loss, "loss must not be null");
+        if (embeddingDim < 1) {
+            throw new IllegalArgumentException("embeddingDim must be >= 1, found " + embeddingDim);
+        }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), found " + dropout);
+        }
+    }
+
+    /** A builder: GLOBAL kind, D = 512, batch norm on, no dropout, paper loss. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The GLOBAL head with D and the loss. */
+    public static EmbeddingHead global(int embeddingDim, RankedListLossConfig loss) {
+        return builder().embeddingDim(embeddingDim).loss(loss).build();
+    }
+
+    /** This head with another kind (the multi-level model uses POOLED_CONV for L and M). */
+    public EmbeddingHead withKind(Kind other) {
+        return builder().kind(other).embeddingDim(embeddingDim).batchNorm(batchNorm).dropout(dropout).loss(loss).build();
+    }
+
+    /** The head's shape. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Embedding width D. */
+    public int embeddingDim() {
+        return embeddingDim;
+    }
+
+    /** The loss hyper-parameters. */
+    public RankedListLossConfig loss() {
+        return loss;
+    }
+
+    /**
+     * Adds the head.
+     *
+     * @param graph the graph under construction
+     * @param featureMap vertex name of the CNN feature map to read
+     * @param featureType its activation type (for the pooling window check)
+     * @param prefix layer name prefix, e.g. {@code ""} or {@code "low_"}
+     * @param updater updater for the head's layers, or null for the graph's
+     * @return the vertex names: raw embedding and loss output
+     */
+    public Names attach(ComputationGraphConfiguration.GraphBuilder graph, String featureMap, InputType featureType,
+                        String prefix, IUpdater updater) {
+        if (featureType.getType() != InputType.Type.CNN) {
+            throw new IllegalArgumentException("an embedding head reads a CNN feature map, '" + featureMap + "' is " + featureType);
+        }
+        InputType.InputTypeConvolutional cnn = (InputType.InputTypeConvolutional) featureType;
+        boolean window = kind == Kind.POOLED_CONV && cnn.getHeight() >= 5 && cnn.getWidth() >= 5;
+        String last = prefix + "pool";
+        if (window) {
+            graph.addLayer(last, new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(5, 5).stride(3, 3).build(), featureMap);
+            graph.addLayer(prefix + "conv", withUpdater(new ConvolutionLayer.Builder(1, 1).nOut(128).hasBias(false)
+                    .activation(Activation.IDENTITY), updater).build(), last);
+            graph.addLayer(prefix + "conv_bn", withUpdater(new BatchNormalization.Builder().activation(Activation.RELU),
+                    updater).build(), prefix + "conv");
+            last = prefix + "conv_bn";
+        } else {
+            graph.addLayer(last, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), featureMap);
+            if (kind == Kind.GLOBAL && batchNorm) {
+                graph.addLayer(prefix + "bn", withUpdater(new BatchNormalization.Builder(), updater).build(), last);
+                last = prefix + "bn";
+            }
+        }
+        if (kind == Kind.POOLED_CONV) {
+            graph.addLayer(prefix + "fc", withUpdater(new DenseLayer.Builder().nOut(1024).hasBias(false)
+                    .activation(Activation.IDENTITY), updater).build(), last);
+            graph.addLayer(prefix + "fc_bn", withUpdater(new BatchNormalization.Builder().activation(Activation.RELU),
+                    updater).build(), prefix + "fc");
+            last = prefix + "fc_bn";
+        }
+        DenseLayer.Builder embedding = new DenseLayer.Builder().nOut(embeddingDim).activation(Activation.IDENTITY)
+                .weightInit(WeightInit.XAVIER);
+        if (dropout > 0) {
+            embedding.dropOut(1 - dropout); // DL4J takes the retain probability
+        }
+        graph.addLayer(prefix + "embedding", withUpdater(embedding, updater).build(), last);
+        graph.addLayer(prefix + "rll", RankedListLossLayer.of(loss), prefix + "embedding");
+        return new Names(prefix + "embedding", prefix + "rll");
+    }
+
+    private static <T extends org.deeplearning4j.nn.conf.layers.BaseLayer.Builder<T>> T withUpdater(T b, IUpdater updater) {
+        if (updater != null) {
+            b.updater(updater);
+        }
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "EmbeddingHead{%s, D=%d, bn=%s, dropout=%s, %s}", kind, embeddingDim, batchNorm,
+                dropout, loss);
+    }
+
+    /**
+     * @param embedding vertex holding the raw (un-normalised) embedding
+     * @param output the loss layer, whose activations are the L2-normalised embedding
+     */
+    public record Names(String embedding, String output) {
+    }
+
+    /** Validating builder. */
+    public static final class Builder {
+        private Kind kind = Kind.GLOBAL;
+        private int embeddingDim = 512;
+        private boolean batchNorm = true;
+        private double dropout;
+        private RankedListLossConfig loss = RankedListLossConfig.paper();
+
+        private Builder() {
+        }
+
+        /** Head shape; default GLOBAL. */
+        public Builder kind(Kind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        /** D, default 512 (the paper's per-head size; In-Shop used 128). */
+        public Builder embeddingDim(int d) {
+            this.embeddingDim = d;
+            return this;
+        }
+
+        /** Batch norm after global pooling (GLOBAL kind); default true. */
+        public Builder batchNorm(boolean batchNorm) {
+            this.batchNorm = batchNorm;
+            return this;
+        }
+
+        /** Dropout probability before the embedding layer, in [0, 1); default 0. */
+        public Builder dropout(double p) {
+            this.dropout = p;
+            return this;
+        }
+
+        /** The Ranked List Loss settings; default {@link RankedListLossConfig#paper()}. */
+        public Builder loss(RankedListLossConfig loss) {
+            this.loss = loss;
+            return this;
+        }
+
+        /** Validates and builds. */
+        public EmbeddingHead build() {
+            return new EmbeddingHead(this);
+        }
+    }
+}
