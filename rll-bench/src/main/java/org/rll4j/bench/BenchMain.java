@@ -18,16 +18,18 @@ public final class BenchMain {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println("usage: ./rll bench loss [--warmup N] [--runs N]");
             System.out.println("       ./rll bench data [--images N] [--epochs N]");
+            System.out.println("       ./rll bench models [--steps N] [--large 0|1]");
             System.out.println("  loss   Ranked List Loss forward+backward at the paper's batch shapes, vs the brute-force reference");
             System.out.println("  data   images/s of the training image pipeline with 1 and 2 workers, vs decoding alone");
+            System.out.println("  models training step per image, RLL head vs softmax head (small CNN; BN-Inception at 227 with --large 1)");
             System.exit(args.length == 0 ? 2 : 0);
         }
         java.util.Map<String, Integer> options = new java.util.HashMap<>(java.util.Map.of(
-                "--warmup", 30, "--runs", 100, "--images", 1200, "--epochs", 3));
+                "--warmup", 30, "--runs", 100, "--images", 1200, "--epochs", 3, "--steps", 5, "--large", 1));
         for (int i = 1; i < args.length; i++) {
             String opt = args[i];
             if (options.containsKey(opt) && i + 1 < args.length) {
-                options.put(opt, parsePositive(opt, args[++i]));
+                options.put(opt, parse(opt, args[++i], opt.equals("--large") ? 0 : 1));
             } else {
                 System.err.println("unknown option or missing value: " + opt + " (known: " + new java.util.TreeSet<>(options.keySet()) + ")");
                 System.exit(2);
@@ -36,23 +38,24 @@ public final class BenchMain {
         switch (args[0]) {
             case "loss" -> LossBenchmark.run(options.get("--warmup"), options.get("--runs"));
             case "data" -> DataBenchmark.run(options.get("--images"), options.get("--epochs"));
+            case "models" -> ModelBenchmark.run(options.get("--steps"), options.get("--large") != 0);
             default -> {
-                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data");
+                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data, models");
                 System.exit(2);
             }
         }
     }
 
-    private static int parsePositive(String option, String value) {
+    private static int parse(String option, String value, int min) {
         try {
             int v = Integer.parseInt(value);
-            if (v > 0) {
+            if (v >= min) {
                 return v;
             }
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        System.err.println(String.format(Locale.ROOT, "%s must be a positive integer, found '%s'", option, value));
+        System.err.println(String.format(Locale.ROOT, "%s must be an integer >= %d, found '%s'", option, min, value));
         System.exit(2);
         return -1;
     }
