@@ -1,6 +1,15 @@
 package org.rll4j.models;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -18,6 +27,30 @@ import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 final class LayerDescriptions {
 
     private LayerDescriptions() {
+    }
+
+    /**
+     * name -> "layer settings &lt;- inputs" for every vertex of {@code conf} except {@code excluded};
+     * the graph input {@code inputName} is written as {@code <image>} so graphs with different input
+     * names compare equal.
+     */
+    static Map<String, String> describe(ComputationGraphConfiguration conf, String inputName, Set<String> excluded) {
+        Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
+            if (excluded.contains(e.getKey())) {
+                continue;
+            }
+            GraphVertex v = e.getValue();
+            String type = v instanceof LayerVertex
+                    ? describe(((LayerVertex) v).getLayerConf().getLayer())
+                    : v.getClass().getSimpleName();
+            List<String> inputs = new ArrayList<>();
+            for (String in : conf.getVertexInputs().get(e.getKey())) {
+                inputs.add(in.equals(inputName) ? "<image>" : in);
+            }
+            out.put(e.getKey(), type + " <- " + inputs);
+        }
+        return out;
     }
 
     static String describe(Layer layer) {

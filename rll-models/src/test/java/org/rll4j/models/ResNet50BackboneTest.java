@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -79,31 +75,11 @@ class ResNet50BackboneTest {
         ComputationGraphConfiguration zooConf = zoo.getConfiguration();
         ComputationGraphConfiguration ours = withHead(ResNet50Backbone.defaults()).build();
         // the zoo's graph reads "input"; ours reads "image" (renamed for the comparison)
-        Map<String, String> ourNames = describe(ours, "image", Set.of("pool", "out"));
-        Map<String, String> zooNames = describe(zooConf, "input", Set.copyOf(ResNet50Backbone.ZOO_CLASSIFIER_VERTICES));
+        Map<String, String> ourNames = LayerDescriptions.describe(ours, "image", Set.of("pool", "out"));
+        Map<String, String> zooNames = LayerDescriptions.describe(zooConf, "input",
+                Set.copyOf(ResNet50Backbone.ZOO_CLASSIFIER_VERTICES));
         assertEquals(zooNames, ourNames);
         assertEquals(173, ourNames.size(), "vertices of the zoo ResNet50 without avgpool and output");
-    }
-
-    /** name -> "layer settings <- inputs" for every vertex except the excluded ones. */
-    private static Map<String, String> describe(ComputationGraphConfiguration conf, String inputName,
-                                                Set<String> excluded) {
-        Map<String, String> out = new TreeMap<>();
-        for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
-            if (excluded.contains(e.getKey())) {
-                continue;
-            }
-            GraphVertex v = e.getValue();
-            String type = v instanceof LayerVertex
-                    ? LayerDescriptions.describe(((LayerVertex) v).getLayerConf().getLayer())
-                    : v.getClass().getSimpleName();
-            List<String> inputs = new ArrayList<>();
-            for (String in : conf.getVertexInputs().get(e.getKey())) {
-                inputs.add(in.equals(inputName) ? "<image>" : in);
-            }
-            out.put(e.getKey(), type + " <- " + inputs);
-        }
-        return out;
     }
 
     @Test
