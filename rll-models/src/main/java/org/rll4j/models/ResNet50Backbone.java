@@ -18,7 +18,7 @@ import org.nd4j.linalg.activations.Activation;
  * ResNet-50 feature extractor: the layers of the DL4J zoo's
  * {@code org.deeplearning4j.zoo.model.ResNet50} (1.0.0-M2.1) up to the last residual block, without
  * the zoo's classifier, under the zoo's layer names so that zoo weights map by name
- * ({@code PretrainedWeights.copyByName}).
+ * ({@link PretrainedWeights#copyByName copyByName}).
  *
  * <p>Paper: K. He, X. Zhang, S. Ren, J. Sun, "Deep Residual Learning for Image Recognition", CVPR 2016
  * (arXiv:1512.03385).

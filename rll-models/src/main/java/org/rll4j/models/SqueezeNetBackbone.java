@@ -16,7 +16,7 @@ import org.nd4j.linalg.activations.Activation;
  * SqueezeNet (v1.1 layout) feature extractor: the layers of the DL4J zoo's
  * {@code org.deeplearning4j.zoo.model.SqueezeNet} (1.0.0-M2.1) up to {@code fire9}, without the zoo's
  * classifier, under the zoo's layer names so that weights map by name
- * ({@code PretrainedWeights.copyByName}).
+ * ({@link PretrainedWeights#copyByName copyByName}).
  *
  * <p>Paper: F. N. Iandola, S. Han, M. W. Moskewicz, K. Ashraf, W. J. Dally, K. Keutzer, "SqueezeNet:
  * AlexNet-level accuracy with 50x fewer parameters and &lt;0.5MB model size", 2016 (arXiv:1602.07360);
