@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * Invalid settings ({@code K < 2}, {@code C < 2}, {@code C} larger than the number of eligible
  * classes) throw an {@link IllegalArgumentException} naming the value.
  */
-public final class ClassBalancedBatchSampler {
+public final class ClassBalancedBatchSampler implements BatchSampler {
 
     private final LabelIndex labels;
     private final int classesPerBatch;
@@ -64,6 +64,7 @@ public final class ClassBalancedBatchSampler {
     }
 
     /** Batch size {@code C x K}. */
+    @Override
     public int batchSize() {
         return classesPerBatch * samplesPerClass;
     }
@@ -99,6 +100,7 @@ public final class ClassBalancedBatchSampler {
      * @param epoch epoch number (0, 1, ...); with the seed it determines the batches
      * @return {@link #batchesPerEpoch()} arrays of {@link #batchSize()} example indices
      */
+    @Override
     public int[][] epoch(long epoch) {
         SplittableRandom rnd = new SplittableRandom(mix(seed, epoch));
         int[] order = eligible.clone();

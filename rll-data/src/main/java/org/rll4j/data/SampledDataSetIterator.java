@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A DL4J {@link DataSetIterator} of class-balanced batches: a {@link ClassBalancedBatchSampler} picks
- * the examples, an {@link ExampleSource} decodes them and an {@link ImagePipeline} augments and
+ * A DL4J {@link DataSetIterator} over an {@link ExampleSource}: a {@link BatchSampler} picks the
+ * examples of each batch (class-balanced for training, sequential for evaluation), an {@link ExampleSource} decodes them and an {@link ImagePipeline} augments and
  * normalises them, on worker threads.
  *
  * <ul>
@@ -42,10 +42,11 @@ import org.slf4j.LoggerFactory;
  *       workers or on thread timing.</li>
  *   <li>It prefetches itself, so {@link #asyncSupported()} is false; wrapping it in DL4J's
  *       {@code AsyncDataSetIterator} still works.</li>
- *   <li>An image that cannot be decoded (corrupt, truncated, vanished) is replaced by another
- *       image of the same class, with a warning naming the file the first time; it is then never
- *       used again and is listed by {@link #undecodable()}. A class left without decodable images
- *       fails the batch with an error naming the class.</li>
+ *   <li>An image that cannot be decoded (corrupt, truncated, vanished) is, by default
+ *       ({@link OnUndecodable#REPLACE_WITHIN_CLASS}), replaced by another image of the same class,
+ *       with a warning naming the file the first time; it is then never used again and is listed by
+ *       {@link #undecodable()}. A class left without decodable images fails the batch with an error
+ *       naming the class. With {@link OnUndecodable#FAIL} (evaluation) the first one fails.</li>
  * </ul>
  * Call {@link #close()} to stop the worker threads (they are daemon threads either way).
  */
@@ -53,6 +54,14 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(SampledDataSetIterator.class);
+
+    /** What to do with an example that cannot be decoded. */
+    public enum OnUndecodable {
+        /** Replace it by another example of its class (training batches keep their C x K shape). */
+        REPLACE_WITHIN_CLASS,
+        /** Fail with an error naming it (evaluation must see every example). */
+        FAIL
+    }
 
     /** How labels are emitted. */
     public enum LabelEncoding {
@@ -63,7 +72,8 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
     }
 
     private final transient ExampleSource source;
-    private final ClassBalancedBatchSampler sampler;
+    private final BatchSampler sampler;
+    private final OnUndecodable onUndecodable;
     private final ImagePipeline pipeline;
     private final LabelEncoding encoding;
     private final long seed;
@@ -84,7 +94,8 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         this.sampler = Objects.requireNonNull(b.sampler, "sampler must be set");
         this.pipeline = Objects.requireNonNull(b.pipeline, "pipeline must be set");
         this.encoding = Objects.requireNonNull(b.encoding, "labelEncoding must not be null");
-        if (!sampler.labels().equals(source.labels())) {
+        this.onUndecodable = Objects.requireNonNull(b.onUndecodable, "onUndecodable must not be null");
+        if (sampler instanceof ClassBalancedBatchSampler cb && !cb.labels().equals(source.labels())) {
             throw new IllegalArgumentException("the sampler must be built on the source's labels (source.labels())");
         }
         if (b.workers < 1) {
@@ -150,6 +161,9 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
                 try {
                     image = source.read(example);
                 } catch (IOException e) {
+                    if (onUndecodable == OnUndecodable.FAIL) {
+                        throw e;
+                    }
                     if (undecodable.add(example)) {
                         log.warn("skipping an image that cannot be decoded, replaced by another of its class: {}",
                                 e.getMessage());
@@ -198,6 +212,15 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /**
+     * An iterator over every example of {@code source} once, in order, with a deterministic pipeline:
+     * for embedding a set. Undecodable examples fail with an error naming them.
+     */
+    public static SampledDataSetIterator sequential(ExampleSource source, ImagePipeline pipeline, int batchSize, int workers) {
+        return builder().source(source).sampler(new SequentialBatchSampler(source.size(), batchSize)).pipeline(pipeline)
+                .workers(workers).onUndecodable(OnUndecodable.FAIL).build();
     }
 
     /** Examples that failed to decode so far (their descriptions, e.g. file paths). */
@@ -317,8 +340,9 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
     /** Builder. */
     public static final class Builder {
         private ExampleSource source;
-        private ClassBalancedBatchSampler sampler;
+        private BatchSampler sampler;
         private ImagePipeline pipeline;
+        private OnUndecodable onUndecodable = OnUndecodable.REPLACE_WITHIN_CLASS;
         private LabelEncoding encoding = LabelEncoding.CLASS_INDEX;
         private int workers = 2;
         private int prefetch = 4;
@@ -334,9 +358,15 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
             return this;
         }
 
-        /** Which examples form a batch (required; built on {@code source.labels()}). */
-        public Builder sampler(ClassBalancedBatchSampler sampler) {
+        /** Which examples form a batch (required; a class-balanced one must be built on {@code source.labels()}). */
+        public Builder sampler(BatchSampler sampler) {
             this.sampler = sampler;
+            return this;
+        }
+
+        /** Policy for undecodable examples; default {@link OnUndecodable#REPLACE_WITHIN_CLASS}. */
+        public Builder onUndecodable(OnUndecodable policy) {
+            this.onUndecodable = policy;
             return this;
         }
 

@@ -190,4 +190,44 @@ class SampledDataSetIteratorTest {
                 .pipeline(ImagePipeline.builder().resize(8, 8).build()).build());
         assertEquals("the sampler must be built on the source's labels (source.labels())", e.getMessage());
     }
+
+    @Test
+    void sequentialIteratorVisitsEveryExampleOnceInOrderAndFailsOnCorruptImages(@TempDir Path root) throws Exception {
+        ImageList list = fixture(root);
+        ExampleSource source = ImageListSource.of(list);
+        try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source,
+                ImagePipeline.builder().resize(8, 8).build(), 5, 2)) {
+            List<Double> labels = new ArrayList<>();
+            int batches = 0;
+            while (it.hasNext()) {
+                DataSet ds = it.next();
+                for (int i = 0; i < ds.numExamples(); i++) {
+                    labels.add(ds.getLabels().getDouble(i, 0));
+                }
+                batches++;
+            }
+            assertEquals((list.size() + 4) / 5, batches);
+            assertEquals(list.size(), labels.size());
+            for (int i = 0; i < list.size(); i++) {
+                assertEquals(list.labels().label(i), labels.get(i).intValue());
+            }
+        }
+        Path bad = list.get(7).path();
+        Files.write(bad, new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 9});
+        try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source,
+                ImagePipeline.builder().resize(8, 8).build(), 5, 1)) {
+            it.next();
+            IllegalStateException e = assertThrows(IllegalStateException.class, it::next);
+            assertTrue(e.getMessage().contains("cannot decode " + bad), e.getMessage());
+        }
+    }
+
+    @Test
+    void sequentialSamplerCoversAllWithASmallerLastBatch() {
+        int[][] e = new SequentialBatchSampler(7, 3).epoch(0);
+        assertArrayEquals(new int[] {0, 1, 2}, e[0]);
+        assertArrayEquals(new int[] {6}, e[2]);
+        assertEquals("size must be >= 1 (an empty set has nothing to embed), found 0",
+                assertThrows(IllegalArgumentException.class, () -> new SequentialBatchSampler(0, 3)).getMessage());
+    }
 }

@@ -12,6 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.rll4j.data.ExampleSource;
+import org.rll4j.data.ImagePipeline;
+import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.loss.LabelIds;
 import org.rll4j.loss.RankedListLossLayer;
 
@@ -105,6 +108,21 @@ public final class EmbeddingExtractor {
         }
         INDArray matrix = vectors.isEmpty() ? Nd4j.create(DataType.FLOAT, 0, dimension()) : Nd4j.vstack(vectors);
         return new Embeddings(matrix, all);
+    }
+
+    /**
+     * Embeds every example of a source once, in order (e.g. a folder read with
+     * {@code ImageFolderReader}), with a deterministic pipeline such as {@code ImagePipeline.test(256, 227)}.
+     *
+     * @param source the images
+     * @param pipeline how images become inputs; its size must match the network's input
+     * @param batchSize images per forward pass
+     * @return the embeddings and class ids, row i = example i
+     */
+    public Embeddings embed(ExampleSource source, ImagePipeline pipeline, int batchSize) {
+        try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source, pipeline, batchSize, 2)) {
+            return embed(it);
+        }
     }
 
     /**

@@ -165,4 +165,22 @@ class EmbeddingModelTest {
         assertEquals("input must be at least 4x4 for 3 stages (each but the last halves it), found 2x2",
                 assertThrows(IllegalArgumentException.class, () -> new SmallCnn(2, 2, 3, 4, 4, 4)).getMessage());
     }
+
+    @Test
+    void extractorEmbedsAFolderInOrderWithLabels(@TempDir Path root) throws Exception {
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < 2; i++) {
+                java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 20, java.awt.image.BufferedImage.TYPE_INT_RGB);
+                img.setRGB(i, c, 0xffffff);
+                java.nio.file.Files.createDirectories(root.resolve("c" + c));
+                javax.imageio.ImageIO.write(img, "png", root.resolve("c" + c + "/" + i + ".png").toFile());
+            }
+        }
+        org.rll4j.data.ImageList list = org.rll4j.data.ImageFolderReader.read(root).images();
+        EmbeddingExtractor.Embeddings e = new EmbeddingExtractor(single(6).network()).embed(
+                org.rll4j.data.ImageListSource.of(list), org.rll4j.data.ImagePipeline.test(18, 16), 4);
+        assertArrayEquals(new long[] {6, 6}, e.vectors().shape());
+        assertArrayEquals(new int[] {0, 0, 1, 1, 2, 2}, e.labels());
+        assertEquals(1.0, e.vectors().getRow(5).norm2Number().doubleValue(), 1e-5);
+    }
 }
