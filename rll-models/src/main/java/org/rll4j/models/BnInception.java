@@ -66,9 +66,11 @@ import org.nd4j.linalg.activations.Activation;
  * {@code C_bn} and an {@link ActivationLayer} (ReLU) named {@code C_relu}. ReLU is a separate layer
  * because DL4J's BatchNormalization layer ignores its activation function (M2.1 applies none); the
  * Caffe model names these {@code conv1/relu_7x7}, {@code inception_3a/relu_1x1}, ... and they carry no
- * parameters. Pooling layers: {@code pool1/3x3_s2}, {@code pool2/3x3_s2}, {@code inception_XX/pool}.
+ * parameters. In inference DL4J's ActivationLayer applies the ReLU in place on its input, so
+ * {@code feedForward(x, false)} reports a {@code C_bn} vertex's output after the ReLU (harmless here:
+ * each {@code C_bn} feeds only its {@code C_relu}). Pooling layers: {@code pool1/3x3_s2}, {@code pool2/3x3_s2}, {@code inception_XX/pool}.
  * See {@link #vertexNames()} and {@link #parameterLayerNames()}; weights exported from the PyTorch
- * port load with {@code NpzWeightImporter}.
+ * port load with {@link NpzWeightImporter}.
  *
  * <h2>Numerics that match the published model</h2>
  * <ul>
@@ -281,7 +283,7 @@ public final class BnInception implements Backbone {
 
     /**
      * Names of the layers that hold parameters (the 69 convolutions and their 69 BatchNormalization
-     * layers), in graph order: the scope to pass to {@code NpzWeightImporter.Builder#layers}.
+     * layers), in graph order: the scope to pass to {@link NpzWeightImporter.Builder#layers}.
      */
     public List<String> parameterLayerNames() {
         List<String> names = new ArrayList<>();
