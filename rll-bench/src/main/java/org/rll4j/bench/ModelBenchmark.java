@@ -20,6 +20,7 @@ import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.models.Backbone;
+import org.rll4j.models.BnInception;
 import org.rll4j.models.EmbeddingHead;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.models.SmallCnn;
@@ -42,20 +43,7 @@ final class ModelBenchmark {
     static void run(int steps, boolean includeLarge) {
         compare(SmallCnn.forEmoji32(), steps * 10);
         if (includeLarge) {
-            Backbone large = largeBackbone();
-            if (large == null) {
-                System.out.println("BN-Inception backbone not available in this build; skipped");
-            } else {
-                compare(large, steps);
-            }
-        }
-    }
-
-    private static Backbone largeBackbone() {
-        try {
-            return (Backbone) Class.forName("org.rll4j.models.BnInception").getConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            return null;
+            compare(BnInception.create(), steps);
         }
     }
 

@@ -24,7 +24,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Imports weights exported from PyTorch as a NumPy {@code .npz} (name to array) into a
@@ -373,7 +372,7 @@ public final class NpzWeightImporter {
                 return INDArray::transpose;
             }
             if (BatchNormalizationParamInitializer.GLOBAL_LOG_STD.equals(param)) {
-                return var -> Transforms.log(var, 10.0, true).muli(0.5);
+                return BatchNormVariance::toLog10Std;
             }
             return UnaryOperator.identity();
         }

@@ -30,7 +30,6 @@ import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * ImageNet weights hosted by DL4J, read from the local DL4J model cache or a given file (never
@@ -333,12 +332,8 @@ public final class PretrainedWeights {
         }
         INDArray value = sourceParams.get(other);
         notes.add(layer + ": source " + other + " converted to " + key);
-        if (key.equals(BatchNormalizationParamInitializer.GLOBAL_LOG_STD)) {
-            // log10(stdev) = 0.5 * log10(var)
-            return Transforms.log(value, 10.0, true).muli(0.5);
-        }
-        // var = (10^log10stdev)^2 = exp(2 ln(10) log10stdev)
-        return Transforms.exp(value.mul(2.0 * Math.log(10.0)), false);
+        return key.equals(BatchNormalizationParamInitializer.GLOBAL_LOG_STD)
+                ? BatchNormVariance.toLog10Std(value) : BatchNormVariance.toVariance(value);
     }
 
     /** The batch-norm variance key in {@code params} that stands for {@code key}, or null. */
