@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.schedule.ISchedule;
 
 /**
  * An embedding network: a {@link Backbone} with one Ranked List Loss head (RLL-H) or three
@@ -226,20 +227,23 @@ public final class EmbeddingModel {
                 throw new IllegalArgumentException("headLearningRateMultiplier needs an updater with a learning rate, found "
                         + base);
             }
-            if (u.getLearningRate(0, 0) != base.getLearningRate(0, 0) || hasSchedule(u)) {
-                throw new IllegalArgumentException("headLearningRateMultiplier does not support learning-rate schedules yet, found "
-                        + base);
+            ISchedule schedule = scheduleOf(base);
+            if (schedule != null) {
+                u.setLrAndSchedule(Double.NaN, new ScaledSchedule(schedule, multiplier));
+            } else {
+                u.setLrAndSchedule(base.getLearningRate(0, 0) * multiplier, null);
             }
-            u.setLrAndSchedule(base.getLearningRate(0, 0) * multiplier, null);
             return u;
         }
 
-        private static boolean hasSchedule(IUpdater u) {
+        /** DL4J's updaters expose their schedule only as a bean property, not on IUpdater. */
+        private static ISchedule scheduleOf(IUpdater u) {
             try {
-                Object schedule = u.getClass().getMethod("getLearningRateSchedule").invoke(u);
-                return schedule != null;
+                return (ISchedule) u.getClass().getMethod("getLearningRateSchedule").invoke(u);
+            } catch (NoSuchMethodException e) {
+                return null;
             } catch (ReflectiveOperationException e) {
-                return false;
+                throw new IllegalStateException("cannot read the learning-rate schedule of " + u, e);
             }
         }
     }

@@ -183,4 +183,23 @@ class EmbeddingModelTest {
         assertArrayEquals(new int[] {0, 0, 1, 1, 2, 2}, e.labels());
         assertEquals(1.0, e.vectors().getRow(5).norm2Number().doubleValue(), 1e-5);
     }
+
+    @Test
+    void headMultiplierFollowsTheBackboneLearningRateSchedule(@TempDir Path dir) throws Exception {
+        org.nd4j.linalg.schedule.ISchedule steps = new org.nd4j.linalg.schedule.StepSchedule(
+                org.nd4j.linalg.schedule.ScheduleType.ITERATION, 0.01, 0.5, 5000);
+        EmbeddingModel m = EmbeddingModel.builder().backbone(CNN).head(EmbeddingHead.global(8, RankedListLossConfig.paper()))
+                .updater(new org.nd4j.linalg.learning.config.Nesterovs(steps, 0.9)).headLearningRateMultiplier(10).build();
+        org.nd4j.linalg.learning.config.IUpdater head = ((org.deeplearning4j.nn.conf.layers.BaseLayer)
+                m.network().getLayer("embedding").conf().getLayer()).getIUpdater();
+        assertEquals(0.1, head.getLearningRate(0, 0), 1e-12);
+        assertEquals(0.05, head.getLearningRate(5000, 0), 1e-12);
+        assertEquals(0.005, ((org.deeplearning4j.nn.conf.layers.BaseLayer) m.network().getLayer("conv_1").conf().getLayer())
+                .getIUpdater().getLearningRate(5000, 0), 1e-12);
+        File f = dir.resolve("m.zip").toFile();
+        ModelSerializer.writeModel(m.network(), f, true);
+        org.nd4j.linalg.learning.config.IUpdater restored = ((org.deeplearning4j.nn.conf.layers.BaseLayer)
+                ModelSerializer.restoreComputationGraph(f, true).getLayer("embedding").conf().getLayer()).getIUpdater();
+        assertEquals(0.05, restored.getLearningRate(5000, 0), 1e-12);
+    }
 }
