@@ -37,7 +37,8 @@ public final class Main {
         System.out.println();
         System.out.println("NOT AVAILABLE YET: the main job (train on the embedded emoji set with the DL4J training UI,");
         System.out.println("evaluate retrieval on unseen classes, write the report) is issue #6 and has not landed.");
-        System.out.println("What works today: the Ranked List Loss layer (rll-loss); see README.md.");
+        System.out.println("What works today, as libraries: the Ranked List Loss layer (rll-loss), the data pipeline");
+        System.out.println("(rll-data), the model zoo (rll-models) and benchmarks (./rll bench); see README.md.");
     }
 
     private static String version() {

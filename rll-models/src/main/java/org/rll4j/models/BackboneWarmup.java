@@ -1,79 +1,91 @@
 package org.rll4j.models;
 
-import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Freezes the backbone for the first {@code iterations} training iterations (its learning rate is
- * 0), so that freshly initialised heads settle before they push gradients into pretrained weights;
- * then restores the backbone's learning rate. Install it on the network before training:
- * {@code BackboneWarmup.install(model, 1000, lr)}.
+ * Freezes the backbone for the first {@code iterations} training iterations after it is installed,
+ * so that freshly initialised heads settle before they push gradients into pretrained weights; the
+ * backbone then trains with its own learning rate or schedule, untouched.
+ *
+ * <p>How: before each update the backbone's gradients are zeroed (so momentum and Adam moments stay
+ * at zero), and after each update its parameters, batch-norm statistics included, are reset to
+ * their values at installation (which also undoes weight decay). DL4J's per-layer
+ * {@code setLearningRate} is not used: in 1.0.0-M2.1 it fails with a NullPointerException for
+ * stateful updaters (momentum, Adam) on graphs with batch norm.
  */
 public final class BackboneWarmup extends BaseTrainingListener {
 
-    private final Set<String> layers;
+    private final Map<String, INDArray> frozen;
     private final int iterations;
-    private final double learningRate;
-    private boolean restored;
+    private int done;
 
-    private BackboneWarmup(Set<String> layers, int iterations, double learningRate) {
-        this.layers = layers;
+    private BackboneWarmup(Map<String, INDArray> frozen, int iterations) {
+        this.frozen = frozen;
         this.iterations = iterations;
-        this.learningRate = learningRate;
     }
 
     /**
-     * Sets the backbone's learning rate to 0 now and adds a listener that restores it.
+     * Adds the listener to the model's network.
      *
      * @param model the model
      * @param iterations iterations to keep the backbone frozen, {@code >= 1}
-     * @param learningRate the backbone's learning rate afterwards, {@code > 0}
-     * @return the listener (already added to the network)
+     * @return the listener
      */
-    public static BackboneWarmup install(EmbeddingModel model, int iterations, double learningRate) {
+    public static BackboneWarmup install(EmbeddingModel model, int iterations) {
         if (iterations < 1) {
             throw new IllegalArgumentException("iterations must be >= 1, found " + iterations);
         }
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("learningRate must be > 0, found " + learningRate);
-        }
         ComputationGraph net = model.network();
-        BackboneWarmup w = new BackboneWarmup(trainable(model), iterations, learningRate);
-        w.setRate(net, 0);
+        Map<String, INDArray> frozen = new LinkedHashMap<>();
+        for (String name : model.backboneLayers()) {
+            Layer layer = net.getLayer(name);
+            if (layer != null && layer.numParams() > 0) {
+                frozen.put(name, layer.params().dup());
+            }
+        }
+        BackboneWarmup w = new BackboneWarmup(frozen, iterations);
         net.addListeners(w);
         return w;
     }
 
-    private static Set<String> trainable(EmbeddingModel model) {
-        Set<String> out = new java.util.LinkedHashSet<>();
-        for (String name : model.backboneLayers()) {
-            org.deeplearning4j.nn.api.Layer l = model.network().getLayer(name);
-            if (l != null && l.numParams() > 0) {
-                out.add(name);
+    /** Whether the warm-up is over. */
+    public boolean restored() {
+        return done >= iterations;
+    }
+
+    @Override
+    public void onGradientCalculation(Model model) {
+        if (restored()) {
+            return;
+        }
+        ComputationGraph net = (ComputationGraph) model;
+        for (String name : frozen.keySet()) {
+            INDArray gradient = net.getLayer(name).getGradientsViewArray();
+            if (gradient != null) {
+                gradient.assign(0);
             }
         }
-        return out;
-    }
-
-    private void setRate(ComputationGraph net, double lr) {
-        for (String name : layers) {
-            net.setLearningRate(name, lr);
-        }
-    }
-
-    /** Whether the backbone's learning rate has been restored. */
-    public boolean restored() {
-        return restored;
     }
 
     @Override
     public void iterationDone(Model model, int iteration, int epoch) {
-        if (!restored && iteration + 1 >= iterations) {
-            setRate((ComputationGraph) model, learningRate);
-            restored = true;
+        if (restored()) {
+            return;
+        }
+        ComputationGraph net = (ComputationGraph) model;
+        for (Map.Entry<String, INDArray> e : frozen.entrySet()) {
+            net.getLayer(e.getKey()).params().assign(e.getValue());
+        }
+        done++;
+        if (restored()) {
+            frozen.replaceAll((k, v) -> null); // release the copies
         }
     }
 }

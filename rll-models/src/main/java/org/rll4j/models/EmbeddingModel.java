@@ -235,16 +235,16 @@ public final class EmbeddingModel {
             }
             return u;
         }
+    }
 
-        /** DL4J's updaters expose their schedule only as a bean property, not on IUpdater. */
-        private static ISchedule scheduleOf(IUpdater u) {
-            try {
-                return (ISchedule) u.getClass().getMethod("getLearningRateSchedule").invoke(u);
-            } catch (NoSuchMethodException e) {
-                return null;
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("cannot read the learning-rate schedule of " + u, e);
-            }
+    /** DL4J's updaters expose their learning-rate schedule only as a bean property, not on IUpdater. */
+    static ISchedule scheduleOf(IUpdater u) {
+        try {
+            return (ISchedule) u.getClass().getMethod("getLearningRateSchedule").invoke(u);
+        } catch (NoSuchMethodException e) {
+            return null;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the learning-rate schedule of " + u, e);
         }
     }
 }

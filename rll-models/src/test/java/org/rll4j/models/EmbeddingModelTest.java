@@ -144,11 +144,13 @@ class EmbeddingModelTest {
                 .updater(new Sgd(0.05)).headLearningRateMultiplier(10).build();
         assertEquals(0.5, m.network().getLearningRate("embedding"), 1e-12);
         assertEquals(0.05, m.network().getLearningRate("conv_1"), 1e-12);
-        BackboneWarmup warmup = BackboneWarmup.install(m, 2, 0.05);
+        BackboneWarmup warmup = BackboneWarmup.install(m, 2);
         INDArray conv = m.network().getLayer("conv_1").params().dup();
+        INDArray bnStats = m.network().getLayer("bn_1").params().dup();
+        m.network().fit(batch(8));
         m.network().fit(batch(8));
         assertEquals(conv, m.network().getLayer("conv_1").params(), "frozen during warm-up");
-        m.network().fit(batch(8));
+        assertEquals(bnStats, m.network().getLayer("bn_1").params(), "batch-norm state frozen too");
         assertTrue(warmup.restored());
         assertEquals(0.05, m.network().getLearningRate("conv_1"), 1e-12);
         m.network().fit(batch(8));
@@ -201,5 +203,16 @@ class EmbeddingModelTest {
         org.nd4j.linalg.learning.config.IUpdater restored = ((org.deeplearning4j.nn.conf.layers.BaseLayer)
                 ModelSerializer.restoreComputationGraph(f, true).getLayer("embedding").conf().getLayer()).getIUpdater();
         assertEquals(0.05, restored.getLearningRate(5000, 0), 1e-12);
+
+        BackboneWarmup warmup = BackboneWarmup.install(m, 1);
+        INDArray before = m.network().getLayer("conv_1").params().dup();
+        m.network().fit(batch(9));
+        assertTrue(warmup.restored());
+        assertEquals(before, m.network().getLayer("conv_1").params(), "frozen during warm-up with a stateful updater");
+        m.network().fit(batch(9));
+        assertFalse(before.equals(m.network().getLayer("conv_1").params()), "trains after the warm-up");
+        org.nd4j.linalg.learning.config.IUpdater conv = ((org.deeplearning4j.nn.conf.layers.BaseLayer)
+                m.network().getLayer("conv_1").conf().getLayer()).getIUpdater();
+        assertEquals(0.005, conv.getLearningRate(5000, 0), 1e-12, "the backbone's step schedule is back after the warm-up");
     }
 }
