@@ -1,0 +1,95 @@
+package org.rll4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.FileNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import javax.imageio.ImageIO;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.rll4j.data.ClassBalancedBatchSampler;
+import org.rll4j.data.ClassSplit;
+import org.rll4j.data.ExampleSource;
+import org.rll4j.data.ImageFolderReader;
+import org.rll4j.data.ImageList;
+import org.rll4j.data.ImageListSource;
+import org.rll4j.data.ImagePipeline;
+import org.rll4j.data.SampledDataSetIterator;
+import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.RankedListLossLayer;
+import org.rll4j.models.EmbeddingExtractor;
+import org.rll4j.models.EmbeddingHead;
+import org.rll4j.models.EmbeddingModel;
+import org.rll4j.models.PretrainedWeights;
+import org.rll4j.models.SmallCnn;
+
+/** The README's code examples, as written there (keep both in step), run on small inputs. */
+class ReadmeExamplesTest {
+
+    @Test
+    void usingTheLoss() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
+                .updater(new Adam(1e-3))
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.feedForward(64))
+                .addLayer("hidden", new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build(), "in")
+                .addLayer("emb", new DenseLayer.Builder().nOut(32).activation(Activation.IDENTITY).build(), "hidden")
+                .addLayer("rll", RankedListLossLayer.of(RankedListLossConfig.paper()), "emb")
+                .setOutputs("rll")
+                .build();
+        assertEquals(3, conf.getVertices().size());
+    }
+
+    @Test
+    void dataAndModels(@TempDir Path root) throws Exception {
+        for (int c = 0; c < 8; c++) {
+            for (int i = 0; i < 3; i++) {
+                BufferedImage img = new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB);
+                img.setRGB(c * 4 + i, c * 4, 0xff00ff);
+                Files.createDirectories(root.resolve("class" + c));
+                ImageIO.write(img, "png", root.resolve("class" + c + "/" + i + ".png").toFile());
+            }
+        }
+        // README "Data"
+        ImageList images = ImageFolderReader.read(root).images(); // root/<class>/<images>
+        ClassSplit split = ClassSplit.halves(images);            // class-disjoint: first half of classes / second half
+        ExampleSource train = ImageListSource.of(split.train());
+        ClassBalancedBatchSampler sampler = ClassBalancedBatchSampler.builder()
+                .labels(train.labels()).classesPerBatch(2).samplesPerClass(3).seed(42).build();
+        DataSetIterator it = SampledDataSetIterator.builder().source(train).sampler(sampler)
+                .pipeline(ImagePipeline.train(32)).workers(2).seed(42).build();
+        assertArrayEquals(new long[] {6, 3, 32, 32}, it.next().getFeatures().shape());
+
+        // README "Models", with the small CNN instead of ResNet-50 (no weights are downloaded here)
+        EmbeddingModel model = EmbeddingModel.builder()
+                .backbone(new SmallCnn(32, 32, 3, 8, 16))
+                .head(EmbeddingHead.global(16, RankedListLossConfig.sop()))
+                .multiLevel(false)
+                .updater(new Nesterovs(0.01, 0.9)).headLearningRateMultiplier(10).weightDecay(1e-5)
+                .build();
+        model.network().fit(it);
+        EmbeddingExtractor.Embeddings e = new EmbeddingExtractor(model.network())
+                .embed(ImageListSource.of(split.test()), ImagePipeline.test(36, 32), 64);
+        assertArrayEquals(new long[] {12, 16}, e.vectors().shape());
+        ((SampledDataSetIterator) it).close();
+        FileNotFoundException missing = assertThrows(FileNotFoundException.class, () -> PretrainedWeights.restore(
+                PretrainedWeights.ZooWeights.RESNET50_IMAGENET, root.resolve("no-cache")));
+        assertTrue(missing.getMessage().contains("resnet50_dl4j_inference.v3.zip"), missing.getMessage());
+    }
+}
