@@ -25,7 +25,7 @@ public final class BenchMain {
             System.exit(args.length == 0 ? 2 : 0);
         }
         java.util.Map<String, Integer> options = new java.util.HashMap<>(java.util.Map.of(
-                "--warmup", 30, "--runs", 100, "--images", 1200, "--epochs", 3, "--steps", 5, "--large", 1));
+                "--warmup", 30, "--runs", 100, "--images", 1200, "--epochs", 3, "--steps", 5, "--large", 0));
         for (int i = 1; i < args.length; i++) {
             String opt = args[i];
             if (options.containsKey(opt) && i + 1 < args.length) {
