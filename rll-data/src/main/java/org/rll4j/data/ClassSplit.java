@@ -35,14 +35,26 @@ public record ClassSplit(ImageList train, ImageList test) {
      */
     public static ClassSplit halves(ImageList all) {
         List<String> names = all.labels().classNames();
-        if (names.size() < 2) {
-            throw new IllegalArgumentException("a class-disjoint split needs at least 2 classes, " + all.origin()
-                    + " has " + names.size());
-        }
-        int half = names.size() / 2;
+        int half = trainClassCount(names, all.origin());
         return new ClassSplit(all.ofClasses(names.subList(0, half), all.origin() + " [train: first " + half + " classes]"),
                 all.ofClasses(names.subList(half, names.size()),
                         all.origin() + " [test: last " + (names.size() - half) + " classes]"));
+    }
+
+    /**
+     * The halving rule shared by every class-disjoint "halves" split: the first
+     * {@code floor(n / 2)} sorted class names train, the rest (one more for odd n) test.
+     *
+     * @param sortedClassNames the class names, sorted
+     * @param origin what is being split, for the error message
+     * @return the number of training classes
+     */
+    static int trainClassCount(List<String> sortedClassNames, String origin) {
+        if (sortedClassNames.size() < 2) {
+            throw new IllegalArgumentException("a class-disjoint split needs at least 2 classes, " + origin
+                    + " has " + sortedClassNames.size());
+        }
+        return sortedClassNames.size() / 2;
     }
 
     /**

@@ -65,10 +65,7 @@ public final class ClassSubsetSource implements ExampleSource {
      */
     public static ClassSubsetSource[] halves(ExampleSource source) {
         List<String> names = source.labels().classNames();
-        if (names.size() < 2) {
-            throw new IllegalArgumentException("a class-disjoint split needs at least 2 classes, found " + names.size());
-        }
-        int half = names.size() / 2;
+        int half = ClassSplit.trainClassCount(names, "the source");
         return new ClassSubsetSource[] {of(source, names.subList(0, half)), of(source, names.subList(half, names.size()))};
     }
 
