@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -28,7 +29,8 @@ import org.rll4j.loss.RankedListLossLayer;
  *       smaller than the pooling window is pooled globally instead.</li>
  * </ul>
  * Layer names are {@code <prefix>pool}, {@code <prefix>bn}, {@code <prefix>conv}, {@code <prefix>conv_bn},
- * {@code <prefix>fc}, {@code <prefix>fc_bn}, {@code <prefix>embedding} (the raw embedding) and
+ * {@code <prefix>conv_relu}, {@code <prefix>fc}, {@code <prefix>fc_bn}, {@code <prefix>fc_relu},
+ * {@code <prefix>embedding} (the raw embedding) and
  * {@code <prefix>rll} (the loss; its output is the L2-normalised embedding). The embedding layer is
  * initialised with Xavier (Glorot) normal weights, which keeps the raw embedding's scale independent
  * of D; the loss normalises it anyway.
@@ -115,9 +117,8 @@ public final class EmbeddingHead {
             graph.addLayer(last, new SubsamplingLayer.Builder(PoolingType.AVG).kernelSize(5, 5).stride(3, 3).build(), featureMap);
             graph.addLayer(prefix + "conv", withUpdater(new ConvolutionLayer.Builder(1, 1).nOut(128).hasBias(false)
                     .activation(Activation.IDENTITY), updater).build(), last);
-            graph.addLayer(prefix + "conv_bn", withUpdater(new BatchNormalization.Builder().activation(Activation.RELU),
-                    updater).build(), prefix + "conv");
-            last = prefix + "conv_bn";
+            graph.addLayer(prefix + "conv_bn", withUpdater(new BatchNormalization.Builder(), updater).build(), prefix + "conv");
+            last = relu(graph, prefix + "conv_relu", prefix + "conv_bn");
         } else {
             graph.addLayer(last, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), featureMap);
             if (kind == Kind.GLOBAL && batchNorm) {
@@ -128,9 +129,8 @@ public final class EmbeddingHead {
         if (kind == Kind.POOLED_CONV) {
             graph.addLayer(prefix + "fc", withUpdater(new DenseLayer.Builder().nOut(1024).hasBias(false)
                     .activation(Activation.IDENTITY), updater).build(), last);
-            graph.addLayer(prefix + "fc_bn", withUpdater(new BatchNormalization.Builder().activation(Activation.RELU),
-                    updater).build(), prefix + "fc");
-            last = prefix + "fc_bn";
+            graph.addLayer(prefix + "fc_bn", withUpdater(new BatchNormalization.Builder(), updater).build(), prefix + "fc");
+            last = relu(graph, prefix + "fc_relu", prefix + "fc_bn");
         }
         DenseLayer.Builder embedding = new DenseLayer.Builder().nOut(embeddingDim).activation(Activation.IDENTITY)
                 .weightInit(WeightInit.XAVIER);
@@ -140,6 +140,12 @@ public final class EmbeddingHead {
         graph.addLayer(prefix + "embedding", withUpdater(embedding, updater).build(), last);
         graph.addLayer(prefix + "rll", RankedListLossLayer.of(loss), prefix + "embedding");
         return new Names(prefix + "embedding", prefix + "rll");
+    }
+
+    /** A separate ReLU layer: DL4J 1.0.0-M2.1's batch norm ignores its {@code activation} setting. */
+    private static String relu(ComputationGraphConfiguration.GraphBuilder graph, String name, String input) {
+        graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), input);
+        return name;
     }
 
     private static <T extends org.deeplearning4j.nn.conf.layers.BaseLayer.Builder<T>> T withUpdater(T b, IUpdater updater) {

@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -15,9 +16,10 @@ import org.nd4j.linalg.activations.Activation;
 /**
  * A small VGG-style CNN for 28x28 to 64x64 inputs that trains in minutes on a 2-core CPU (the main
  * job's default network). Stage {@code s} (1-based) is: {@code conv_s} 3x3 (same padding, no bias)
- * -> {@code bn_s} (batch norm with ReLU) -> {@code pool_s} 2x2 max pooling, with
+ * -> {@code bn_s} batch norm -> {@code relu_s} -> {@code pool_s} 2x2 max pooling, with
  * {@code widths[s-1]} channels. Stages: low = {@code pool_1}, mid = {@code pool_<n-1>}, high =
- * {@code bn_<n>} (the last stage is not pooled, the embedding head pools globally).
+ * {@code relu_<n>} (the last stage is not pooled, the embedding head pools globally). The ReLU is
+ * its own layer because DL4J 1.0.0-M2.1's batch norm ignores an {@code activation} setting.
  */
 public final class SmallCnn implements Backbone {
 
@@ -78,15 +80,16 @@ public final class SmallCnn implements Backbone {
         for (int s = 1; s <= n; s++) {
             graph.addLayer("conv_" + s, new ConvolutionLayer.Builder(3, 3).nOut(widths[s - 1])
                     .convolutionMode(ConvolutionMode.Same).hasBias(false).activation(Activation.IDENTITY).build(), previous);
-            graph.addLayer("bn_" + s, new BatchNormalization.Builder().activation(Activation.RELU).build(), "conv_" + s);
-            previous = "bn_" + s;
+            graph.addLayer("bn_" + s, new BatchNormalization.Builder().build(), "conv_" + s);
+            graph.addLayer("relu_" + s, new ActivationLayer.Builder().activation(Activation.RELU).build(), "bn_" + s);
+            previous = "relu_" + s;
             if (s < n) {
                 graph.addLayer("pool_" + s, new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(),
                         previous);
                 previous = "pool_" + s;
             }
         }
-        return new Stages("pool_1", "pool_" + (n - 1), "bn_" + n);
+        return new Stages("pool_1", "pool_" + (n - 1), "relu_" + n);
     }
 
     @Override
