@@ -14,6 +14,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -34,10 +35,10 @@ import org.nd4j.linalg.schedule.ISchedule;
  *
  * <p>Fine-tuning options: a learning-rate multiplier for the heads (the paper trains them at 10x),
  * and freezing the backbone for good ({@link Builder#frozenBackbone(boolean)}) or for the first N
- * iterations ({@link BackboneWarmup}). Freezing only the batch-normalisation layers is not offered:
- * DL4J 1.0.0-M2.1's {@code FrozenLayerWithBackprop} around a {@code BatchNormalization} layer fails
- * in backprop (it reuses arrays from a closed workspace), and batch norm without it would still
- * normalise with batch statistics during training.
+ * iterations ({@link BackboneWarmup}), and freezing the backbone's batch normalisation
+ * ({@link Builder#frozenBatchNorm(boolean)}: every batch norm of the backbone becomes a
+ * {@link FrozenBatchNormalization}, which normalises with the stored statistics and keeps them and its
+ * scale and shift fixed while the convolutions around it train).
  */
 public final class EmbeddingModel {
 
@@ -91,6 +92,7 @@ public final class EmbeddingModel {
         private double headLearningRateMultiplier = 1;
         private double weightDecay;
         private boolean frozenBackbone;
+        private boolean frozenBatchNorm;
         private long seed = 42;
         private DataType dataType = DataType.FLOAT;
 
@@ -136,6 +138,17 @@ public final class EmbeddingModel {
         /** Freeze all backbone layers for good (parameters and batch-norm statistics). Default false. */
         public Builder frozenBackbone(boolean frozen) {
             this.frozenBackbone = frozen;
+            return this;
+        }
+
+        /**
+         * Freezes every batch normalisation of the backbone (not of the heads, which start untrained):
+         * each normalises with its stored running statistics in training too, and its statistics,
+         * scale and shift stay as loaded; see {@link FrozenBatchNormalization}. Default false, as in
+         * the paper ("BN not frozen"). Load pretrained weights after building; they copy in by name.
+         */
+        public Builder frozenBatchNorm(boolean frozen) {
+            this.frozenBatchNorm = frozen;
             return this;
         }
 
@@ -185,12 +198,24 @@ public final class EmbeddingModel {
             }
             graph.setOutputs(heads.stream().map(EmbeddingHead.Names::output).toArray(String[]::new));
             ComputationGraphConfiguration conf = graph.build();
+            if (frozenBatchNorm) {
+                freezeBatchNorm(conf, backboneLayers);
+            }
             if (frozenBackbone) {
                 freeze(conf, backboneLayers);
             }
             ComputationGraph net = new ComputationGraph(conf);
             net.init();
             return new EmbeddingModel(net, heads, backboneLayers, backbone);
+        }
+
+        private static void freezeBatchNorm(ComputationGraphConfiguration conf, Set<String> backboneLayers) {
+            for (String name : backboneLayers) {
+                if (conf.getVertices().get(name) instanceof LayerVertex lv
+                        && lv.getLayerConf().getLayer() instanceof BatchNormalization bn) {
+                    lv.getLayerConf().setLayer(FrozenBatchNormalization.of(bn));
+                }
+            }
         }
 
         private void freeze(ComputationGraphConfiguration conf, Set<String> backboneLayers) {
