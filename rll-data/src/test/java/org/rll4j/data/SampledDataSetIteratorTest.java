@@ -79,6 +79,36 @@ class SampledDataSetIteratorTest {
     }
 
     @Test
+    void resumingMidEpochGivesTheBatchesOfAnUninterruptedRun(@TempDir Path root) throws Exception {
+        ImageList list = fixture(root);
+        List<DataSet> uninterrupted = new ArrayList<>();
+        try (SampledDataSetIterator a = iterator(list, 2, 9)) {
+            a.forEachRemaining(uninterrupted::add); // epoch 0
+            a.reset();
+            a.forEachRemaining(uninterrupted::add); // epoch 1
+        }
+        int perEpoch = uninterrupted.size() / 2;
+        ExampleSource source = ImageListSource.of(list);
+        ClassBalancedBatchSampler sampler = ClassBalancedBatchSampler.builder().labels(source.labels())
+                .classesPerBatch(4).samplesPerClass(3).seed(9).build();
+        try (SampledDataSetIterator resumed = SampledDataSetIterator.builder().source(source).sampler(sampler)
+                .pipeline(ImagePipeline.builder().randomResizedCrop(16, 16, 0.5, 1, 0.75, 4.0 / 3).horizontalFlip(0.5).build())
+                .workers(1).seed(9).firstEpoch(1).firstBatch(1).build()) {
+            assertEquals(1, resumed.batchInEpoch());
+            assertEquals(perEpoch, resumed.batchesInEpoch());
+            for (int b = 1; b < perEpoch; b++) {
+                DataSet ds = resumed.next();
+                assertEquals(uninterrupted.get(perEpoch + b).getFeatures(), ds.getFeatures(), "batch " + b);
+                assertEquals(uninterrupted.get(perEpoch + b).getLabels(), ds.getLabels(), "batch " + b);
+            }
+            assertFalse(resumed.hasNext());
+        }
+        assertEquals("firstBatch 3 is past the end of epoch 0, which has 2 batches", assertThrows(IllegalArgumentException.class,
+                () -> SampledDataSetIterator.builder().source(source).sampler(sampler).pipeline(ImagePipeline.test(16, 16))
+                        .firstBatch(3).build()).getMessage());
+    }
+
+    @Test
     void worksUnderDl4jsAsyncWrapper(@TempDir Path root) throws Exception {
         ImageList list = fixture(root);
         try (SampledDataSetIterator direct = iterator(list, 2, 3); SampledDataSetIterator inner = iterator(list, 2, 3)) {
