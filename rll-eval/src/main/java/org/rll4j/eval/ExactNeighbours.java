@@ -1,98 +1,250 @@
 package org.rll4j.eval;
 
-import java.util.Arrays;
+import java.nio.FloatBuffer;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
- * Exact nearest neighbours within one set of L2-normalised embeddings (each item is a query against
- * all others, itself excluded), ranked by decreasing cosine similarity, which on unit vectors is
- * increasing Euclidean distance; ties are broken by the smaller index.
+ * Exact k nearest neighbours by inner product, computed by blocked matrix multiplication with a
+ * streaming top-k per query, in memory bounded by the block size (never the {@code N x N} matrix).
  *
- * <p>This version computes the full {@code N x N} similarity matrix in one GEMM and is meant for
- * small sets (a few thousand items); the blocked, memory-bounded engine for full dataset scale is
- * issue #5.
+ * <p>Ranking: decreasing inner product {@code q . g}; on L2-normalised rows this is decreasing
+ * cosine similarity and increasing Euclidean distance ({@code |q - g|^2 = 2 - 2 q . g}). Ties are
+ * broken by the smaller gallery index, so results are deterministic. Products are computed in
+ * float32 by the ND4J backend's GEMM; inputs of other types are converted. Normalisation is the
+ * caller's business ({@link RetrievalEvaluator} does it): this class ranks whatever finite vectors
+ * it is given.
+ *
+ * <p>Two protocols: {@link #searchWithin} (one set is both queries and gallery; each query's own row
+ * is excluded, duplicates of it are not) and {@link #searchBetween} (separate query and gallery sets).
+ *
+ * <p>Method: queries are taken {@code r} rows at a time and the gallery {@code blockSize} rows at a
+ * time; each {@code r x blockSize} tile of similarities is one GEMM into a reused buffer
+ * ({@link BlockedGemm}), and every query row of the tile is scanned in Java by a {@link TopK}
+ * selector (parallel over rows, on the common fork-join pool). {@code r = blockSize}, lowered when
+ * {@code k} is large so that the selectors' buffers ({@code 16 r k} bytes) stay within the tile's
+ * size. Memory beyond the inputs: about {@code 8 blockSize^2} bytes plus the results.
  */
 public final class ExactNeighbours {
 
-    private ExactNeighbours() {
+    /** Default block size: 4096 x 4096 tiles, 64 MB of similarities. */
+    public static final int DEFAULT_BLOCK_SIZE = 4096;
+
+    /** Receives the neighbours of each block of consecutive queries as soon as it is complete. */
+    @FunctionalInterface
+    public interface BlockListener {
+        /**
+         * @param firstQuery index of the block's first query
+         * @param queries queries in the block
+         * @param k neighbours per query
+         * @param indices {@code [queries][k]} row-major: gallery indices, nearest first; valid only
+         *        during the call
+         * @param similarities the matching inner products, same layout
+         */
+        void accept(int firstQuery, int queries, int k, int[] indices, float[] similarities);
+    }
+
+    /** Neighbours of every query, row-major {@code [queries][k]}. */
+    public static final class Result {
+        private final int queries;
+        private final int k;
+        private final int[] indices;
+        private final float[] similarities;
+
+        Result(int queries, int k) {
+            this.queries = queries;
+            this.k = k;
+            this.indices = new int[Math.multiplyExact(queries, k)];
+            this.similarities = new float[queries * k];
+        }
+
+        /** @return number of queries */
+        public int queries() {
+            return queries;
+        }
+
+        /** @return neighbours per query */
+        public int k() {
+            return k;
+        }
+
+        /**
+         * @param query query index
+         * @param rank 0 for the nearest
+         * @return gallery index of the neighbour
+         */
+        public int index(int query, int rank) {
+            return indices[query * k + rank];
+        }
+
+        /**
+         * @param query query index
+         * @param rank 0 for the nearest
+         * @return inner product of query and neighbour
+         */
+        public float similarity(int query, int rank) {
+            return similarities[query * k + rank];
+        }
+
+        /**
+         * @param query query index
+         * @return gallery indices of its neighbours, nearest first (a copy)
+         */
+        public int[] indices(int query) {
+            return java.util.Arrays.copyOfRange(indices, query * k, query * k + k);
+        }
+    }
+
+    private final int k;
+    private final int blockSize;
+
+    private ExactNeighbours(int k, int blockSize) {
+        this.k = k;
+        this.blockSize = blockSize;
     }
 
     /**
-     * @param embeddings {@code [N, D]}, L2-normalised, finite
-     * @param labels class of each row
-     * @param k neighbours to return per query, in [1, N - 1]
-     * @return {@code [N][k]} labels of each query's k nearest other items, nearest first
+     * @param k neighbours per query, at least 1 (and at most the gallery size, checked per search)
+     * @param blockSize gallery rows per tile (and query rows per tile unless k is large), at least 1
+     * @return a search
      */
-    public static int[][] rankedLabels(INDArray embeddings, int[] labels, int k) {
-        int n = (int) embeddings.size(0);
-        if (labels.length != n) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "labels must have one entry per embedding row (%d), found %d", n, labels.length));
+    public static ExactNeighbours of(int k, int blockSize) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be >= 1, found " + k);
         }
-        if (k < 1 || k > n - 1) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT, "k must be in [1, %d], found %d", n - 1, k));
+        if (blockSize < 1) {
+            throw new IllegalArgumentException("blockSize must be >= 1, found " + blockSize);
         }
-        if (Nd4j.getExecutioner().exec(new MatchCondition(embeddings, Conditions.notFinite())).getInt(0) > 0) {
-            throw new IllegalArgumentException("embeddings contain NaN or infinite values");
-        }
-        INDArray e = embeddings.castTo(DataType.DOUBLE);
-        double[][] sim = e.mmul(e.transpose()).toDoubleMatrix();
-        int[][] out = new int[n][k];
-        Integer[] order = new Integer[n];
-        for (int q = 0; q < n; q++) {
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            final double[] row = sim[q];
-            final int self = q;
-            Arrays.sort(order, (a, b) -> {
-                if (a == self || b == self) {
-                    return a == self ? (b == self ? 0 : 1) : -1;
-                }
-                int c = Double.compare(row[b], row[a]);
-                return c != 0 ? c : Integer.compare(a, b);
-            });
-            for (int j = 0; j < k; j++) {
-                out[q][j] = labels[order[j]];
-            }
-        }
-        return out;
+        return new ExactNeighbours(k, blockSize);
+    }
+
+    /** @return neighbours per query */
+    public int k() {
+        return k;
+    }
+
+    /** @return gallery rows per tile */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** @return query rows per tile: the block size, lowered for large k (see the class comment) */
+    public int queryRowsPerTile() {
+        long cap = Math.max(1L, (long) blockSize * blockSize / (4L * k));
+        return (int) Math.min(blockSize, cap);
     }
 
     /**
-     * Mean MAP@R over all queries of one set that have at least one other item of their class
-     * (queries alone in their class are skipped).
+     * Neighbours of every row of {@code items} among the other rows.
      *
-     * @param embeddings {@code [N, D]}, L2-normalised
-     * @param labels class of each row
-     * @return mean MAP@R
+     * @param items {@code [N, D]}, finite
+     * @return {@code [N][k]} neighbours
      */
-    public static double meanMapAtR(INDArray embeddings, int[] labels) {
-        int n = labels.length;
-        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
-        int maxR = 0;
-        for (int l : labels) {
-            maxR = Math.max(maxR, counts.merge(l, 1, Integer::sum) - 1);
+    public Result searchWithin(INDArray items) {
+        INDArray x = Embeddings.checkedFloatMatrix(items, "embeddings");
+        Result r = new Result((int) x.size(0), k);
+        run(x, x, true, collector(r));
+        return r;
+    }
+
+    /**
+     * Neighbours of every query row among the gallery rows.
+     *
+     * @param queries {@code [Q, D]}, finite
+     * @param gallery {@code [G, D]}, finite
+     * @return {@code [Q][k]} neighbours
+     */
+    public Result searchBetween(INDArray queries, INDArray gallery) {
+        INDArray q = Embeddings.checkedFloatMatrix(queries, "queries");
+        INDArray g = Embeddings.checkedFloatMatrix(gallery, "gallery");
+        Result r = new Result((int) q.size(0), k);
+        run(q, g, false, collector(r));
+        return r;
+    }
+
+    /**
+     * {@link #searchWithin(INDArray)} without storing all results: {@code listener} sees each block of
+     * queries once.
+     */
+    public void searchWithin(INDArray items, BlockListener listener) {
+        INDArray x = Embeddings.checkedFloatMatrix(items, "embeddings");
+        run(x, x, true, listener);
+    }
+
+    /**
+     * {@link #searchBetween(INDArray, INDArray)} without storing all results: {@code listener} sees each
+     * block of queries once.
+     */
+    public void searchBetween(INDArray queries, INDArray gallery, BlockListener listener) {
+        INDArray q = Embeddings.checkedFloatMatrix(queries, "queries");
+        INDArray g = Embeddings.checkedFloatMatrix(gallery, "gallery");
+        run(q, g, false, listener);
+    }
+
+    private static BlockListener collector(Result r) {
+        return (first, n, kk, idx, sim) -> {
+            System.arraycopy(idx, 0, r.indices, first * kk, n * kk);
+            System.arraycopy(sim, 0, r.similarities, first * kk, n * kk);
+        };
+    }
+
+    private void run(INDArray q, INDArray g, boolean sameSet, BlockListener listener) {
+        if (q.size(1) != g.size(1)) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "queries and gallery must have the same dimension, found %d and %d", q.size(1), g.size(1)));
         }
-        if (maxR == 0) {
-            throw new IllegalArgumentException("every class has a single item: MAP@R is undefined");
+        int nq = (int) q.size(0);
+        int ng = (int) g.size(0);
+        int available = sameSet ? ng - 1 : ng;
+        if (k > available) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "k must be at most the number of gallery items a query can be matched with (%d%s), found %d; "
+                            + "lower k or use a larger gallery", available, sameSet ? ", the set minus the query" : "", k));
         }
-        int[][] ranked = rankedLabels(embeddings, labels, maxR);
-        double sum = 0;
-        int used = 0;
-        for (int q = 0; q < n; q++) {
-            int r = counts.get(labels[q]) - 1;
-            if (r > 0) {
-                sum += RetrievalMetrics.mapAtR(labels[q], ranked[q], r);
-                used++;
+        int rowsPerTile = Math.min(queryRowsPerTile(), nq);
+        BlockedGemm gemm = new BlockedGemm(rowsPerTile, Math.min(blockSize, ng));
+        TopK[] selectors = new TopK[rowsPerTile];
+        for (int i = 0; i < rowsPerTile; i++) {
+            selectors[i] = new TopK(k);
+        }
+        int[] indices = new int[rowsPerTile * k];
+        float[] sims = new float[rowsPerTile * k];
+        int threads = Math.max(1, Math.min(rowsPerTile, Runtime.getRuntime().availableProcessors()));
+        for (int row0 = 0; row0 < nq; row0 += rowsPerTile) {
+            int rows = Math.min(rowsPerTile, nq - row0);
+            for (int i = 0; i < rows; i++) {
+                selectors[i].reset();
             }
+            gemm.rowBlock(q, row0, rows, g, (r0, c0, nr, nc, tile) -> scanTile(tile, r0, c0, nr, nc, sameSet, selectors, threads));
+            for (int i = 0; i < rows; i++) {
+                int got = selectors[i].drainSorted(indices, sims, i * k);
+                if (got != k) {
+                    throw new IllegalStateException("selector kept " + got + " of " + k + " neighbours for query " + (row0 + i));
+                }
+            }
+            listener.accept(row0, rows, k, indices, sims);
         }
-        return sum / used;
+    }
+
+    private static void scanTile(FloatBuffer tile, int row0, int col0, int rows, int cols, boolean sameSet,
+                                 TopK[] selectors, int threads) {
+        int chunks = Math.min(threads, rows);
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            float[] row = new float[cols];
+            int from = (int) ((long) rows * c / chunks);
+            int to = (int) ((long) rows * (c + 1) / chunks);
+            for (int i = from; i < to; i++) {
+                tile.get(i * cols, row, 0, cols);
+                if (sameSet) {
+                    int self = row0 + i - col0;
+                    if (self >= 0 && self < cols) {
+                        row[self] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+                selectors[i].offer(row, 0, cols, col0);
+            }
+        });
     }
 }

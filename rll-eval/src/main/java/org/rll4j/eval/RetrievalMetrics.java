@@ -3,13 +3,20 @@ package org.rll4j.eval;
 import java.util.Locale;
 
 /**
- * Retrieval metrics as pure functions of ranked neighbour labels, with the definitions of Musgrave
- * et al., "A Metric Learning Reality Check" (ECCV 2020), as fixed in
- * {@code shared/design/ranked-list-loss.md}, section 6.
+ * Retrieval metrics of one query as pure functions of its ranked neighbour labels, with the
+ * definitions of Musgrave et al., "A Metric Learning Reality Check" (ECCV 2020,
+ * https://arxiv.org/abs/2003.08505), as fixed in {@code shared/design/ranked-list-loss.md}, section 6.
+ * {@link RetrievalEvaluator} averages them over the queries; this is their only implementation.
  *
- * <p>Inputs: for each query its class label and the labels of its gallery neighbours sorted by
- * increasing distance, the query itself excluded; and {@code R}, the number of gallery items of the
- * query's class (other than the query itself).
+ * <p>Inputs: the query's class label, the labels of its gallery neighbours sorted by increasing
+ * distance (the query itself excluded), and {@code R}, the number of gallery items of the query's
+ * class other than the query itself.
+ *
+ * <p>Example, query of class 1 with ranked labels {@code 1 0 1 1} and R = 3: Recall@1 = 1,
+ * Recall@2 = 1; Precision@1 = 1; R-Precision = 2/3; MAP@R = (1/1 + 2/3) / 3.
+ *
+ * <p>Precision@1 of Musgrave et al. is {@code recallAtK(label, ranked, 1)}: with K = 1 "a hit among
+ * the first K" and "the fraction of hits among the first 1" coincide.
  */
 public final class RetrievalMetrics {
 

@@ -1,6 +1,19 @@
 /**
- * Retrieval metrics for embedding models (Recall@K, R-Precision, MAP@R), each named with its
- * definition. This first version holds the per-query metric functions and an exact in-memory
- * neighbour search for small sets; the full-scale engine, NMI and reports are issue #5.
+ * Retrieval metrics for embedding models at full dataset scale, each named with its definition.
+ *
+ * <ul>
+ *   <li>{@link org.rll4j.eval.RetrievalEvaluator}: the entry point; builds a
+ *       {@link org.rll4j.eval.RetrievalReport} (table and JSON) from embeddings and labels, in the
+ *       one-set (query excluded) or separate query/gallery protocol.</li>
+ *   <li>{@link org.rll4j.eval.RetrievalMetrics}: Recall@K, Precision@1, R-Precision, MAP@R of one
+ *       query (Musgrave et al. 2020).</li>
+ *   <li>{@link org.rll4j.eval.ClusteringMetrics}: NMI with a named normalisation (Strehl and Ghosh
+ *       2002; {@link org.rll4j.eval.NmiNormalization}) and the pairwise F1 of Oh Song et al. 2016.</li>
+ *   <li>{@link org.rll4j.eval.ExactNeighbours}: exact k-NN by blocked GEMM with a streaming top-k,
+ *       memory bounded by the block size; {@link org.rll4j.eval.BlockedGemm} is its tiling.</li>
+ *   <li>{@link org.rll4j.eval.KMeans}: k-means++ seeded Lloyd iterations, blocked the same way.</li>
+ * </ul>
+ *
+ * <p>This module depends only on {@code nd4j-api}: the caller chooses the ND4J backend.
  */
 package org.rll4j.eval;

@@ -12,7 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.rll4j.data.UciDigits;
-import org.rll4j.eval.ExactNeighbours;
+import org.rll4j.eval.RetrievalEvaluator;
+import org.rll4j.eval.RetrievalMetric;
 
 /**
  * Real data, class-disjoint protocol: a small CNN trained with the Ranked List Loss on the UCI digits
@@ -33,6 +34,9 @@ class DigitsTrainingTest {
      */
     private static final int ITERATIONS = 100;
 
+    /** Mean MAP@R over the test digits (lone queries excluded; there are none here). */
+    private static final RetrievalEvaluator MAP_AT_R = RetrievalEvaluator.builder().metrics(RetrievalMetric.MAP_AT_R).build();
+
     @Test
     void trainingOnDigits0To4ImprovesMapAtROnUnseenDigits5To9() {
         UciDigits.Data all = UciDigits.load();
@@ -45,7 +49,7 @@ class DigitsTrainingTest {
         long[] seeds = {42, 2, 3};
         for (long seed : seeds) {
             ComputationGraph net = TinyNetworks.digitsCnn(RankedListLossConfig.paper(), 64, seed);
-            double before = ExactNeighbours.meanMapAtR(net.outputSingle(testX), test.labels());
+            double before = MAP_AT_R.evaluate(net.outputSingle(testX), test.labels()).mapAtR();
             SplittableRandom rnd = new SplittableRandom(seed);
             int perClass = 12; // batch: 5 classes x 12
             double firstLoss = Double.NaN;
@@ -66,7 +70,7 @@ class DigitsTrainingTest {
                 }
                 lastLoss = net.score();
             }
-            double after = ExactNeighbours.meanMapAtR(net.outputSingle(testX), test.labels());
+            double after = MAP_AT_R.evaluate(net.outputSingle(testX), test.labels()).mapAtR();
             System.out.printf("seed %d, digits 5-9 MAP@R: untrained %.4f, trained on 0-4 %.4f; train loss %.4f -> %.4f%n",
                     seed, before, after, firstLoss, lastLoss);
             assertTrue(lastLoss < firstLoss, "seed " + seed + ": training loss must fall: " + firstLoss + " -> " + lastLoss);

@@ -1,0 +1,506 @@
+package org.rll4j.eval;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Lloyd's k-means with k-means++ seeding, seeded, blocked like {@link ExactNeighbours}, for the NMI
+ * and F1 of a clustering with one cluster per class (e.g. 11,316 clusters over 60,502 points for
+ * Stanford Online Products).
+ *
+ * <p>Seeding (Arthur and Vassilvitskii, "k-means++", SODA 2007): the first centre is a uniformly
+ * random point; each next centre is point i with probability {@code D(i)^2 / sum_j D(j)^2}, where
+ * {@code D(i)} is the distance of i to its nearest centre so far (one candidate per step, not
+ * scikit-learn's greedy variant with several). {@code D^2} is kept per point and updated after each
+ * new centre c with one matrix-vector product {@code X c} (N x D multiply-adds per centre, so
+ * N k D in all). If every remaining {@code D^2} is 0 (fewer distinct points than clusters), the next
+ * centre is a uniformly random point not chosen yet.
+ *
+ * <p>Iterations: assignment to the nearest centre by blocked {@code X C^T} products
+ * ({@link BlockedGemm}; nearest = largest {@code x.c - |c|^2/2}, ties to the smaller centre index),
+ * then each centre moves to the mean of its points. A cluster left empty is re-seeded with the point
+ * farthest from its current centre (each such point used once per iteration), as scikit-learn does.
+ * Stops when no assignment changes, or when the summed squared centre shift is at most
+ * {@code tolerance * mean_d var(X[:, d])} (scikit-learn's relative tolerance), or after
+ * {@code maxIterations}; after a tolerance stop the points are assigned once more to the final centres.
+ * With {@code restarts > 1}, independent seedings run and the result with the lowest inertia
+ * (sum of squared distances to the assigned centre) is kept.
+ *
+ * <p>Arithmetic: float32 products, double accumulation of means and inertia.
+ */
+public final class KMeans {
+
+    private final int clusters;
+    private final int maxIterations;
+    private final double tolerance;
+    private final int restarts;
+    private final long seed;
+    private final int blockSize;
+
+    private KMeans(Builder b) {
+        this.clusters = b.clusters;
+        this.maxIterations = b.maxIterations;
+        this.tolerance = b.tolerance;
+        this.restarts = b.restarts;
+        this.seed = b.seed;
+        this.blockSize = b.blockSize;
+    }
+
+    /** @return a builder; {@code clusters} is required, the rest have defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return number of clusters */
+    public int clusters() {
+        return clusters;
+    }
+
+    /** @return maximum Lloyd iterations per restart */
+    public int maxIterations() {
+        return maxIterations;
+    }
+
+    /** @return relative tolerance on the centre shift */
+    public double tolerance() {
+        return tolerance;
+    }
+
+    /** @return independent seedings, best inertia kept */
+    public int restarts() {
+        return restarts;
+    }
+
+    /** @return random seed */
+    public long seed() {
+        return seed;
+    }
+
+    /** @return rows per GEMM tile */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "KMeans{clusters=%d, maxIterations=%d, tolerance=%s, restarts=%d, seed=%d, blockSize=%d}",
+                clusters, maxIterations, tolerance, restarts, seed, blockSize);
+    }
+
+    /** The outcome of {@link #fit}. */
+    public static final class Result {
+        private final int[] assignments;
+        private final double inertia;
+        private final int iterations;
+        private final boolean converged;
+        private final int emptyClustersReseeded;
+        private final double[] restartInertias;
+        private final double seedingMillis;
+        private final double iterationMillis;
+
+        Result(int[] assignments, double inertia, int iterations, boolean converged, int emptyClustersReseeded,
+               double[] restartInertias, double seedingMillis, double iterationMillis) {
+            this.seedingMillis = seedingMillis;
+            this.iterationMillis = iterationMillis;
+            this.assignments = assignments;
+            this.inertia = inertia;
+            this.iterations = iterations;
+            this.converged = converged;
+            this.emptyClustersReseeded = emptyClustersReseeded;
+            this.restartInertias = restartInertias;
+        }
+
+        /** @return cluster of each point (a copy) */
+        public int[] assignments() {
+            return assignments.clone();
+        }
+
+        /** @return sum over points of the squared distance to their centre */
+        public double inertia() {
+            return inertia;
+        }
+
+        /** @return Lloyd iterations run by the kept restart */
+        public int iterations() {
+            return iterations;
+        }
+
+        /** @return whether the kept restart stopped by the tolerance or unchanged assignments */
+        public boolean converged() {
+            return converged;
+        }
+
+        /** @return empty clusters re-seeded during the kept restart */
+        public int emptyClustersReseeded() {
+            return emptyClustersReseeded;
+        }
+
+        /** @return wall time of the k-means++ seeding of all restarts, milliseconds */
+        public double seedingMillis() {
+            return seedingMillis;
+        }
+
+        /** @return wall time of the Lloyd iterations (and final assignments) of all restarts, milliseconds */
+        public double iterationMillis() {
+            return iterationMillis;
+        }
+
+        /** @return final inertia of each restart, in order (a copy) */
+        public double[] restartInertias() {
+            return restartInertias.clone();
+        }
+    }
+
+    /**
+     * @param points {@code [N, D]}, finite, {@code N >= clusters}
+     * @return the best clustering over the restarts
+     */
+    public Result fit(INDArray points) {
+        INDArray x = Embeddings.checkedFloatMatrix(points, "points");
+        int n = (int) x.size(0);
+        if (clusters > n) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "clusters must be at most the number of points (%d), found %d", n, clusters));
+        }
+        int d = (int) x.size(1);
+        float[] xs = new float[n * d];
+        x.data().asNioFloat().get(0, xs, 0, n * d);
+        double[] sq = new double[n];
+        double[] mean = new double[d];
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                float v = xs[i * d + j];
+                s += (double) v * v;
+                mean[j] += v;
+            }
+            sq[i] = s;
+        }
+        double var = 0;
+        for (int j = 0; j < d; j++) {
+            mean[j] /= n;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                double t = xs[i * d + j] - mean[j];
+                var += t * t;
+            }
+        }
+        double absTol = tolerance * var / ((double) n * d);
+        SplittableRandom root = new SplittableRandom(seed);
+        Result best = null;
+        double[] inertias = new double[restarts];
+        double seeding = 0;
+        double lloyd = 0;
+        for (int r = 0; r < restarts; r++) {
+            Result res = run(x, xs, sq, n, d, absTol, root.split());
+            inertias[r] = res.inertia;
+            seeding += res.seedingMillis;
+            lloyd += res.iterationMillis;
+            if (best == null || res.inertia < best.inertia) {
+                best = res;
+            }
+        }
+        return new Result(best.assignments, best.inertia, best.iterations, best.converged, best.emptyClustersReseeded, inertias,
+                seeding, lloyd);
+    }
+
+    private Result run(INDArray x, float[] xs, double[] sq, int n, int d, double absTol, SplittableRandom rnd) {
+        long t0 = System.nanoTime();
+        float[] centres = seedPlusPlus(x, xs, sq, n, d, rnd);
+        long t1 = System.nanoTime();
+        int[] assign = new int[n];
+        double[] dist = new double[n];
+        Arrays.fill(assign, -1);
+        BlockedGemm gemm = new BlockedGemm(Math.min(blockSize, n), Math.min(blockSize, clusters));
+        int iterations = 0;
+        boolean converged = false;
+        int reseeded = 0;
+        INDArray c = Nd4j.create(DataType.FLOAT, clusters, d);
+        double[] sums = new double[clusters * d];
+        int[] counts = new int[clusters];
+        while (true) {
+            c.data().asNioFloat().put(0, centres, 0, clusters * d);
+            boolean changed = assignAll(gemm, x, c, centres, sq, d, assign, dist);
+            if (!changed || iterations == maxIterations) {
+                converged = !changed;
+                break;
+            }
+            iterations++;
+            Arrays.fill(sums, 0);
+            Arrays.fill(counts, 0);
+            for (int i = 0; i < n; i++) {
+                int a = assign[i];
+                counts[a]++;
+                int off = a * d;
+                int xo = i * d;
+                for (int j = 0; j < d; j++) {
+                    sums[off + j] += xs[xo + j];
+                }
+            }
+            reseeded += reseedEmpty(counts, sums, xs, dist, assign, d);
+            double shift = 0;
+            for (int k = 0; k < clusters; k++) {
+                for (int j = 0; j < d; j++) {
+                    float v = (float) (sums[k * d + j] / counts[k]);
+                    double t = v - centres[k * d + j];
+                    shift += t * t;
+                    centres[k * d + j] = v;
+                }
+            }
+            if (shift <= absTol) {
+                c.data().asNioFloat().put(0, centres, 0, clusters * d);
+                assignAll(gemm, x, c, centres, sq, d, assign, dist);
+                converged = true;
+                break;
+            }
+        }
+        double inertia = 0;
+        for (double v : dist) {
+            inertia += v;
+        }
+        return new Result(assign, inertia, iterations, converged, reseeded, new double[0], (t1 - t0) / 1e6,
+                (System.nanoTime() - t1) / 1e6);
+    }
+
+    /** Re-seeds each empty cluster with the point farthest from its centre; returns how many. */
+    private int reseedEmpty(int[] counts, double[] sums, float[] xs, double[] dist, int[] assign, int d) {
+        int empty = 0;
+        for (int k = 0; k < clusters; k++) {
+            if (counts[k] == 0) {
+                empty++;
+            }
+        }
+        if (empty == 0) {
+            return 0;
+        }
+        Integer[] order = new Integer[dist.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> {
+            int cmp = Double.compare(dist[b], dist[a]);
+            return cmp != 0 ? cmp : Integer.compare(a, b);
+        });
+        int next = 0;
+        for (int k = 0; k < clusters; k++) {
+            if (counts[k] != 0) {
+                continue;
+            }
+            int p;
+            do {
+                p = order[next++];
+            } while (counts[assign[p]] <= 1); // never empty the donor cluster
+            int from = assign[p];
+            counts[from]--;
+            for (int j = 0; j < d; j++) {
+                sums[from * d + j] -= xs[p * d + j];
+                sums[k * d + j] = xs[p * d + j];
+            }
+            counts[k] = 1;
+            assign[p] = k;
+            dist[p] = 0;
+        }
+        return empty;
+    }
+
+    /**
+     * Assigns every point to its nearest centre; fills {@code dist} with squared distances.
+     *
+     * @return whether any assignment changed
+     */
+    private boolean assignAll(BlockedGemm gemm, INDArray x, INDArray c, float[] centres, double[] sq, int d,
+                              int[] assign, double[] dist) {
+        int n = assign.length;
+        float[] halfNorm = new float[clusters];
+        double[] cNorm = new double[clusters];
+        for (int k = 0; k < clusters; k++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                double v = centres[k * d + j];
+                s += v * v;
+            }
+            cNorm[k] = s;
+            halfNorm[k] = (float) (s / 2);
+        }
+        float[] bestScore = new float[gemm.maxRows()];
+        int[] bestIndex = new int[gemm.maxRows()];
+        boolean[] changed = new boolean[1];
+        int threads = Runtime.getRuntime().availableProcessors();
+        for (int row0 = 0; row0 < n; row0 += gemm.maxRows()) {
+            int rows = Math.min(gemm.maxRows(), n - row0);
+            Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
+            Arrays.fill(bestIndex, -1);
+            gemm.rowBlock(x, row0, rows, c, (r0, c0, nr, nc, tile) -> {
+                int chunks = Math.min(threads, nr);
+                IntStream.range(0, chunks).parallel().forEach(ch -> {
+                    float[] row = new float[nc];
+                    int from = (int) ((long) nr * ch / chunks);
+                    int to = (int) ((long) nr * (ch + 1) / chunks);
+                    for (int i = from; i < to; i++) {
+                        tile.get(i * nc, row, 0, nc);
+                        float best = bestScore[i];
+                        int bi = bestIndex[i];
+                        for (int j = 0; j < nc; j++) {
+                            float s = row[j] - halfNorm[c0 + j];
+                            if (s > best) {
+                                best = s;
+                                bi = c0 + j;
+                            }
+                        }
+                        bestScore[i] = best;
+                        bestIndex[i] = bi;
+                    }
+                });
+            });
+            for (int i = 0; i < rows; i++) {
+                int p = row0 + i;
+                if (assign[p] != bestIndex[i]) {
+                    changed[0] = true;
+                    assign[p] = bestIndex[i];
+                }
+                dist[p] = Math.max(0, sq[p] - 2 * ((double) bestScore[i] + halfNorm[bestIndex[i]]) + cNorm[bestIndex[i]]);
+            }
+        }
+        return changed[0];
+    }
+
+    private float[] seedPlusPlus(INDArray x, float[] xs, double[] sq, int n, int d, SplittableRandom rnd) {
+        float[] centres = new float[clusters * d];
+        boolean[] chosen = new boolean[n];
+        double[] minD = new double[n];
+        INDArray dots = Nd4j.create(DataType.FLOAT, n, 1);
+        FloatBuffer dotView = dots.data().asNioFloat();
+        float[] dot = new float[n];
+        int first = rnd.nextInt(n);
+        Arrays.fill(minD, Double.POSITIVE_INFINITY);
+        int pick = first;
+        for (int k = 0; k < clusters; k++) {
+            chosen[pick] = true;
+            System.arraycopy(xs, pick * d, centres, k * d, d);
+            if (k == clusters - 1) {
+                break;
+            }
+            INDArray centre = x.get(NDArrayIndex.interval(pick, pick + 1), NDArrayIndex.all());
+            Nd4j.gemm(x, centre, dots, false, true, 1.0, 0.0);
+            dotView.get(0, dot, 0, n);
+            double total = 0;
+            double cn = sq[pick];
+            for (int i = 0; i < n; i++) {
+                double di = Math.max(0, sq[i] + cn - 2.0 * dot[i]);
+                if (di < minD[i]) {
+                    minD[i] = di;
+                }
+                if (chosen[i]) {
+                    minD[i] = 0;
+                }
+                total += minD[i];
+            }
+            if (total > 0) {
+                double u = rnd.nextDouble() * total;
+                double acc = 0;
+                int sel = -1;
+                for (int i = 0; i < n; i++) {
+                    if (minD[i] > 0) {
+                        acc += minD[i];
+                        sel = i;
+                        if (acc > u) {
+                            break;
+                        }
+                    }
+                }
+                pick = sel;
+            } else {
+                int remaining = n - (k + 1);
+                int r = rnd.nextInt(remaining);
+                int sel = -1;
+                for (int i = 0; i < n; i++) {
+                    if (!chosen[i] && r-- == 0) {
+                        sel = i;
+                        break;
+                    }
+                }
+                pick = sel;
+            }
+        }
+        return centres;
+    }
+
+    /** Builder; {@link #clusters(int)} is required. */
+    public static final class Builder {
+        private int clusters = -1;
+        private int maxIterations = 50;
+        private double tolerance = 1e-4;
+        private int restarts = 1;
+        private long seed = 0;
+        private int blockSize = ExactNeighbours.DEFAULT_BLOCK_SIZE;
+
+        private Builder() {
+        }
+
+        /** @param v number of clusters, at least 1 (required) @return this */
+        public Builder clusters(int v) {
+            clusters = v;
+            return this;
+        }
+
+        /** @param v maximum Lloyd iterations per restart, at least 1 (default 50) @return this */
+        public Builder maxIterations(int v) {
+            maxIterations = v;
+            return this;
+        }
+
+        /** @param v relative tolerance on the centre shift, finite and >= 0 (default 1e-4) @return this */
+        public Builder tolerance(double v) {
+            tolerance = v;
+            return this;
+        }
+
+        /** @param v independent seedings, best inertia kept, at least 1 (default 1) @return this */
+        public Builder restarts(int v) {
+            restarts = v;
+            return this;
+        }
+
+        /** @param v random seed (default 0) @return this */
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /** @param v rows per GEMM tile, at least 1 (default 4096) @return this */
+        public Builder blockSize(int v) {
+            blockSize = v;
+            return this;
+        }
+
+        /** @return the validated k-means */
+        public KMeans build() {
+            if (clusters < 1) {
+                throw new IllegalArgumentException("clusters must be >= 1, found " + clusters
+                        + (clusters == -1 ? " (not set: call clusters(k))" : ""));
+            }
+            if (maxIterations < 1) {
+                throw new IllegalArgumentException("maxIterations must be >= 1, found " + maxIterations);
+            }
+            if (!(tolerance >= 0) || Double.isInfinite(tolerance)) {
+                throw new IllegalArgumentException("tolerance must be finite and >= 0, found " + tolerance);
+            }
+            if (restarts < 1) {
+                throw new IllegalArgumentException("restarts must be >= 1, found " + restarts);
+            }
+            if (blockSize < 1) {
+                throw new IllegalArgumentException("blockSize must be >= 1, found " + blockSize);
+            }
+            return new KMeans(this);
+        }
+    }
+}

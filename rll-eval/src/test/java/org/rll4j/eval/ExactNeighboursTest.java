@@ -1,0 +1,164 @@
+package org.rll4j.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class ExactNeighboursTest {
+
+    /** Values in {-1, -1/2, 0, 1/2, 1}: every product and sum is exact in float, so ties are exact too. */
+    private static float[][] grid(long seed, int n, int d) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[][] x = new float[n][d];
+        for (int i = 0; i < n; i++) {
+            if (i > 0 && r.nextInt(5) == 0) {
+                x[i] = x[r.nextInt(i)].clone(); // duplicates
+                continue;
+            }
+            for (int j = 0; j < d; j++) {
+                x[i][j] = (r.nextInt(5) - 2) / 2f;
+            }
+        }
+        return x;
+    }
+
+    /** Brute force in double: all gallery indices sorted by decreasing inner product, then index. */
+    private static int[] naiveOrder(float[] q, float[][] g, int self) {
+        List<Integer> idx = new ArrayList<>();
+        double[] sim = new double[g.length];
+        for (int j = 0; j < g.length; j++) {
+            for (int t = 0; t < q.length; t++) {
+                sim[j] += (double) q[t] * g[j][t];
+            }
+            if (j != self) {
+                idx.add(j);
+            }
+        }
+        idx.sort((a, b) -> sim[a] != sim[b] ? Double.compare(sim[b], sim[a]) : Integer.compare(a, b));
+        return idx.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {7, 50, 156, 157, 1000})
+    void blockedSearchWithinEqualsBruteForceWithTiesAndDuplicates(int blockSize) {
+        float[][] x = grid(11, 157, 6);
+        for (int k : new int[] {1, 10, 156}) {
+            ExactNeighbours.Result r = ExactNeighbours.of(k, blockSize).searchWithin(Nd4j.createFromArray(x));
+            for (int q = 0; q < x.length; q++) {
+                int[] expected = java.util.Arrays.copyOf(naiveOrder(x[q], x, q), k);
+                assertArrayEquals(expected, r.indices(q), "block " + blockSize + ", k " + k + ", query " + q);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 5, 32, 99, 100, 4096})
+    void blockedSearchBetweenEqualsBruteForce(int blockSize) {
+        float[][] q = grid(3, 41, 6);
+        float[][] g = grid(4, 100, 6);
+        int k = 25;
+        ExactNeighbours.Result r = ExactNeighbours.of(k, blockSize).searchBetween(Nd4j.createFromArray(q), Nd4j.createFromArray(g));
+        for (int i = 0; i < q.length; i++) {
+            assertArrayEquals(java.util.Arrays.copyOf(naiveOrder(q[i], g, -1), k), r.indices(i), "query " + i);
+        }
+    }
+
+    @Test
+    void continuousDataMatchesBruteForceSimilaritiesAtEveryRank() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[][] x = new float[300][16];
+        for (float[] row : x) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) rnd.nextGaussian();
+            }
+        }
+        int k = 40;
+        for (int block : new int[] {13, 64, 300}) {
+            ExactNeighbours.Result r = ExactNeighbours.of(k, block).searchWithin(Nd4j.createFromArray(x));
+            for (int q = 0; q < x.length; q++) {
+                int[] order = naiveOrder(x[q], x, q);
+                for (int rank = 0; rank < k; rank++) {
+                    double expected = dot(x[q], x[order[rank]]);
+                    int got = r.index(q, rank);
+                    assertTrue(got != q, "the query itself must be excluded");
+                    // the neighbour at each rank has the true rank-th similarity (up to float rounding)
+                    assertEquals(expected, dot(x[q], x[got]), 1e-4, "block " + block + " query " + q + " rank " + rank);
+                    assertEquals(dot(x[q], x[got]), r.similarity(q, rank), 1e-4);
+                }
+            }
+        }
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return s;
+    }
+
+    @Test
+    void queryIsExcludedButItsDuplicateIsNot() {
+        float[][] x = {{1, 0}, {1, 0}, {0, 1}};
+        ExactNeighbours.Result r = ExactNeighbours.of(2, 2).searchWithin(Nd4j.createFromArray(x));
+        assertArrayEquals(new int[] {1, 2}, r.indices(0));
+        assertArrayEquals(new int[] {0, 2}, r.indices(1));
+        assertArrayEquals(new int[] {0, 1}, r.indices(2)); // tie at 0: smaller index first
+    }
+
+    @Test
+    void doubleInputIsRankedInFloat() {
+        INDArray x = Nd4j.createFromArray(new double[][] {{1, 0}, {0.6, 0.8}, {-1, 0}});
+        ExactNeighbours.Result r = ExactNeighbours.of(1, 8).searchWithin(x);
+        assertArrayEquals(new int[] {1}, r.indices(0));
+        assertEquals(0.6f, r.similarity(0, 0), 1e-7);
+    }
+
+    @Test
+    void kLargerThanTheGalleryIsRejected() {
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ExactNeighbours.of(5, 16).searchWithin(x));
+        assertTrue(e.getMessage().contains("at most") && e.getMessage().contains("(4"), e.getMessage());
+    }
+
+    @Test
+    void nonFiniteValueIsNamedByRowAndColumn() {
+        float[][] x = {{1, 0}, {0, 1}, {0, Float.POSITIVE_INFINITY}};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ExactNeighbours.of(1, 16).searchWithin(Nd4j.createFromArray(x)));
+        assertTrue(e.getMessage().contains("row 2, column 1"), e.getMessage());
+    }
+
+    @Test
+    void largeKLowersTheQueryRowsPerTile() {
+        assertEquals(4096, ExactNeighbours.of(1000, 4096).queryRowsPerTile());
+        assertEquals(419, ExactNeighbours.of(10_000, 4096).queryRowsPerTile());
+        assertEquals(1, ExactNeighbours.of(100, 2).queryRowsPerTile());
+    }
+
+    @Test
+    void topKKeysOrderBySimilarityThenSmallerIndex() {
+        assertTrue(TopK.key(0.5f, 3) > TopK.key(0.25f, 1));
+        assertTrue(TopK.key(-0.25f, 3) > TopK.key(-0.5f, 1));
+        assertTrue(TopK.key(0.5f, 1) > TopK.key(0.5f, 2));
+        assertEquals(TopK.key(0.0f, 4), TopK.key(-0.0f, 4));
+        assertTrue(TopK.key(Float.NEGATIVE_INFINITY, 0) < TopK.key(-Float.MAX_VALUE, Integer.MAX_VALUE));
+        for (float v : new float[] {-3.5f, -0.0f, 0f, 1e-30f, 2.25f}) {
+            assertEquals(v + 0f, TopK.similarity(TopK.key(v, 77)));
+            assertEquals(77, TopK.index(TopK.key(v, 77)));
+        }
+    }
+}

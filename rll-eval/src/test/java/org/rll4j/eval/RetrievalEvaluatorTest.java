@@ -1,0 +1,221 @@
+package org.rll4j.eval;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.function.Executable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+class RetrievalEvaluatorTest {
+
+    private static final float S = (float) Math.sqrt(0.5);
+    private static final float[] E = {1, 0};
+    private static final float[] N = {0, 1};
+    private static final float[] W = {-1, 0};
+    private static final float[] SOUTH = {0, -1};
+    private static final float[] NE = {S, S};
+
+    private static final int A = 10;
+    private static final int B = 20;
+    private static final int D = 30;
+
+    /**
+     * Six compass directions; inner products are exact (0, +-1, +-s), so the ties below are exact.
+     * <pre>
+     * item  0:E A   1:N A   2:NE B   3:E B   4:W A   5:S D (lone)
+     * query 0 (R=2): 3 B, 2 B, 1 A, 5 D, 4 A        hits at 3     -> R@1 0 R@2 0 R@4 1, RP 0,   MAP 0
+     * query 1 (R=2): 2 B, 0 A, 3 B, 4 A, 5 D (tie 0,3,4 at 0)      -> R@1 0 R@2 1 R@4 1, RP 1/2, MAP (1/2)/2
+     * query 2 (R=1): 0 A, 1 A, 3 B, 4 A, 5 D (tie 0,1,3 at s)      -> R@1 0 R@2 0 R@4 1, RP 0,   MAP 0
+     * query 3 (R=1): 0 A, 2 B, 1 A, 5 D, 4 A                       -> R@1 0 R@2 1 R@4 1, RP 0,   MAP 0
+     * query 4 (R=2): 1 A, 5 D, 2 B, 0 A, 3 B (ties 1,5 at +-0; 0,3 at -1) -> R@1 1 R@2 1 R@4 1, RP 1/2, MAP 1/2
+     * query 5: lone, excluded
+     * </pre>
+     */
+    private static final float[][] SIX = {E, N, NE, E, W, SOUTH};
+    private static final int[] SIX_LABELS = {A, A, B, B, A, D};
+
+    @Test
+    void handComputedOneSetProtocolWithTiesAndALoneQuery() {
+        RetrievalReport r = RetrievalEvaluator.builder().recallAt(4, 1, 2).build()
+                .evaluate(Nd4j.createFromArray(SIX), SIX_LABELS);
+        assertEquals(RetrievalReport.Protocol.SAME_SET, r.protocol());
+        assertEquals(6, r.queries());
+        assertEquals(1, r.loneQueries());
+        assertEquals(5, r.evaluatedQueries());
+        assertEquals(3, r.galleryClasses());
+        assertEquals(1.0 / 5, r.recallAt(1), 1e-15);
+        assertEquals(3.0 / 5, r.recallAt(2), 1e-15);
+        assertEquals(5.0 / 5, r.recallAt(4), 1e-15);
+        assertEquals(1.0 / 5, r.precisionAt1(), 1e-15);
+        assertEquals((0 + 1.0 / 2 + 0 + 0 + 1.0 / 2) / 5, r.rPrecision(), 1e-15);
+        assertEquals((0 + 1.0 / 4 + 0 + 0 + 1.0 / 2) / 5, r.mapAtR(), 1e-15);
+        assertEquals(4, r.neighboursPerQuery()); // max(K = 4, R = 2)
+    }
+
+    @Test
+    void handComputedSeparateSetsProtocol() {
+        // queries: E (A), N (B), W (Z: absent from the gallery, lone); gallery: NE A, E B, N A, S B
+        // query 0 (R=2): E B, NE A, N A, S B -> R@1 0, R@2 1, R@3 1, RP 1/2, MAP (1/2)/2
+        // query 1 (R=2): N A, NE A, E B, S B -> R@1 0, R@2 0, R@3 1, RP 0,   MAP 0
+        float[][] q = {E, N, W};
+        float[][] g = {NE, E, N, SOUTH};
+        RetrievalReport r = RetrievalEvaluator.builder().recallAt(1, 2, 3).build()
+                .evaluate(Nd4j.createFromArray(q), new int[] {A, B, 99}, Nd4j.createFromArray(g), new int[] {A, B, A, B});
+        assertEquals(RetrievalReport.Protocol.SEPARATE_SETS, r.protocol());
+        assertEquals(1, r.loneQueries());
+        assertEquals(4, r.gallerySize());
+        assertEquals(0.0, r.recallAt(1), 0);
+        assertEquals(1.0 / 2, r.recallAt(2), 1e-15);
+        assertEquals(2.0 / 2, r.recallAt(3), 1e-15);
+        assertEquals((1.0 / 2 + 0) / 2, r.rPrecision(), 1e-15);
+        assertEquals((1.0 / 4 + 0) / 2, r.mapAtR(), 1e-15);
+    }
+
+    @Test
+    void resultDoesNotDependOnTheBlockSizeOrScaleOfTheRows() {
+        float[][] scaled = new float[SIX.length][];
+        for (int i = 0; i < SIX.length; i++) {
+            scaled[i] = new float[] {SIX[i][0] * (i + 1), SIX[i][1] * (i + 1)};
+        }
+        RetrievalReport ref = RetrievalEvaluator.builder().recallAt(1, 2, 4).build()
+                .evaluate(Nd4j.createFromArray(SIX), SIX_LABELS);
+        for (int block : new int[] {1, 2, 5}) {
+            RetrievalReport r = RetrievalEvaluator.builder().recallAt(1, 2, 4).blockSize(block).build()
+                    .evaluate(Nd4j.createFromArray(scaled), SIX_LABELS);
+            assertEquals(ref.values(), r.values(), "block " + block);
+        }
+    }
+
+    @Test
+    void inputIsNotModified() {
+        INDArray x = Nd4j.createFromArray(new float[][] {{3, 4}, {0, 2}, {1, 0}});
+        INDArray copy = x.dup();
+        RetrievalEvaluator.builder().recallAt(1).build().evaluate(x, new int[] {1, 1, 2});
+        assertEquals(copy, x);
+    }
+
+    @Test
+    void reportTableAndJsonNameEveryMetricWithItsDefinition(@TempDir Path dir) throws Exception {
+        RetrievalReport r = RetrievalEvaluator.builder().recallAt(1, 2).nmi(true).clusteringF1(true)
+                .nmiNormalization(NmiNormalization.GEOMETRIC).seed(3).build()
+                .evaluate(Nd4j.createFromArray(SIX), SIX_LABELS);
+        String table = r.toTable();
+        for (String name : new String[] {"Recall@1", "Recall@2", "Precision@1", "R-Precision", "MAP@R",
+                "NMI (geometric)", "Clustering F1 (pairwise)", "lone and excluded 1"}) {
+            assertTrue(table.contains(name), name + " in\n" + table);
+        }
+        Path file = dir.resolve("report.json");
+        r.writeJson(file);
+        r.writeJson(file); // replaces
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+        JsonNode json = new ObjectMapper().readTree(Files.readString(file));
+        assertEquals(r.mapAtR(), json.get("metrics").get("MAP@R").asDouble(), 0);
+        assertEquals(r.nmi(), json.get("metrics").get("NMI (geometric)").asDouble(), 0);
+        assertEquals(1, json.get("counts").get("loneQueriesExcluded").asInt());
+        assertEquals(3, json.get("kMeans").get("clusters").asInt());
+        assertEquals(3, json.get("kMeans").get("seed").asInt());
+        assertEquals("geometric", json.get("settings").get("nmiNormalization").asText());
+    }
+
+    @Test
+    void metricsNotRequestedAreNotReported() {
+        RetrievalReport r = RetrievalEvaluator.builder().metrics(RetrievalMetric.MAP_AT_R).build()
+                .evaluate(Nd4j.createFromArray(SIX), SIX_LABELS);
+        assertEquals(Map.of("MAP@R", (0 + 1.0 / 4 + 0 + 0 + 1.0 / 2) / 5), r.values());
+        assertEquals(2, r.neighboursPerQuery()); // max R only
+        IllegalStateException e = assertThrows(IllegalStateException.class, r::nmi);
+        assertTrue(e.getMessage().contains("nmi(true)"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> r.recallAt(1));
+        assertFalse(r.has(RetrievalMetric.NMI));
+    }
+
+    @Test
+    void recallAtAnUnevaluatedKNamesTheEvaluatedOnes() {
+        RetrievalReport r = RetrievalEvaluator.builder().recallAt(1, 2).build().evaluate(Nd4j.createFromArray(SIX), SIX_LABELS);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> r.recallAt(8));
+        assertTrue(e.getMessage().contains("[1, 2]"), e.getMessage());
+    }
+
+    private static void assertMessage(Executable call, String... parts) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+        for (String p : parts) {
+            assertTrue(e.getMessage().contains(p), "'" + p + "' in: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void nanIsNamedByRowAndColumn() {
+        float[][] x = {E, N, {0, Float.NaN}, W};
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(1).build().evaluate(Nd4j.createFromArray(x), new int[] {1, 1, 2, 2}),
+                "NaN", "row 2, column 1");
+    }
+
+    @Test
+    void labelLengthMismatch() {
+        assertMessage(() -> RetrievalEvaluator.builder().build().evaluate(Nd4j.createFromArray(SIX), new int[] {1, 2}),
+                "labels must have one entry per row of embeddings (6), found 2");
+    }
+
+    @Test
+    void kLargerThanWhatAQuerySees() {
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(1, 6).build().evaluate(Nd4j.createFromArray(SIX), SIX_LABELS),
+                "(5: the set minus the query)", "K = 6");
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(5).build().evaluate(Nd4j.createFromArray(new float[][] {E}),
+                new int[] {A}, Nd4j.createFromArray(new float[][] {E, N, W, SOUTH}), new int[] {A, B, A, B}), "(4)", "K = 5");
+    }
+
+    @Test
+    void galleryWithOneClass() {
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(1).build().evaluate(Nd4j.createFromArray(SIX), new int[6]),
+                "at least 2 classes, found 1");
+    }
+
+    @Test
+    void emptySet() {
+        assertMessage(() -> RetrievalEvaluator.builder().build().evaluate(Nd4j.create(DataType.FLOAT, 0, 4), new int[0]),
+                "embeddings must not be empty");
+    }
+
+    @Test
+    void everyQueryLone() {
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(1).build().evaluate(Nd4j.createFromArray(new float[][] {E, N}),
+                new int[] {1, 2}, Nd4j.createFromArray(new float[][] {E, N}), new int[] {3, 4}), "every query is lone");
+    }
+
+    @Test
+    void zeroRowCannotBeNormalised() {
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(1).build().evaluate(
+                Nd4j.createFromArray(new float[][] {E, {0, 0}, N}), new int[] {1, 1, 2}), "row 1", "non-zero L2 norm");
+    }
+
+    @Test
+    void withoutNormalisationRowsMustBeUnit() {
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(1).l2Normalize(false).build().evaluate(
+                Nd4j.createFromArray(new float[][] {E, {0, 2}, N}), new int[] {1, 1, 2}), "row 1", "2.000000", "l2Normalize(true)");
+    }
+
+    @Test
+    void builderValidates() {
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(0, 1).build(), "recallAt values must be >= 1, found 0");
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt(2, 2).build(), "distinct, found 2 twice");
+        assertMessage(() -> RetrievalEvaluator.builder().recallAt().build(), "at least one K");
+        assertMessage(() -> RetrievalEvaluator.builder().metrics().build(), "at least one metric");
+        assertMessage(() -> RetrievalEvaluator.builder().blockSize(0).build(), "blockSize must be >= 1, found 0");
+        assertMessage(() -> RetrievalEvaluator.builder().kMeansRestarts(0).build(), "k-means restarts must be >= 1, found 0");
+        assertMessage(() -> RetrievalEvaluator.builder().kMeansTolerance(Double.NaN).build(), "tolerance must be finite");
+    }
+}
