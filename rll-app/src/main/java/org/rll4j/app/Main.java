@@ -1,48 +1,108 @@
 package org.rll4j.app;
 
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.factory.Nd4j;
-import org.rll4j.loss.RankedListLoss;
-import org.rll4j.loss.RankedListLossConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+import java.util.Locale;
+
+import org.rll4j.app.config.ConfigException;
+import org.rll4j.app.run.TrainingDivergedException;
+
+import picocli.CommandLine;
 
 /**
- * Entry point of the {@code ./rll} launcher.
+ * Entry point of the {@code ./rll} launcher. Without arguments it runs the main job (train the small
+ * CNN with the Ranked List Loss on the embedded emoji set with the DL4J training UI, evaluate on the
+ * unseen classes, write the report); otherwise it runs the named command ({@code --help} lists
+ * them).
  *
- * <p>The runner (training on the embedded emoji set with the DL4J training UI, evaluation, the
- * retrieval report) is issue #6 and is not built yet. Until then this checks that the ND4J backend
- * loads on this machine, evaluates the Ranked List Loss on the design doc's golden batch, and says
- * plainly that the main job is not available.
+ * <p>Exit codes: {@value #OK} ok, {@value #USAGE} bad usage or configuration, {@value #IO} an input
+ * or output problem (missing file, unreadable image, busy port), {@value #DIVERGED} training diverged.
  */
 public final class Main {
+
+    /** Success. */
+    public static final int OK = 0;
+    /** Bad usage or configuration. */
+    public static final int USAGE = 2;
+    /** A file, folder or port problem. */
+    public static final int IO = 3;
+    /** Training diverged (NaN or infinite loss or embedding). */
+    public static final int DIVERGED = 4;
 
     private Main() {
     }
 
     /**
-     * @param args ignored until the CLI lands
+     * @param args command and options; none runs the main job
      */
     public static void main(String[] args) {
-        System.out.println("rll4j " + version());
-        System.out.println("ND4J backend: " + Nd4j.getBackend().getClass().getSimpleName()
-                + ", BLAS threads: " + Nd4j.getEnvironment().maxMasterThreads());
-        double[][] golden = new double[6][];
-        double[] angles = {0, 30, 100, 180, 200, 270};
-        for (int i = 0; i < 6; i++) {
-            golden[i] = new double[] {Math.cos(Math.toRadians(angles[i])), Math.sin(Math.toRadians(angles[i]))};
-        }
-        double loss = RankedListLoss.create(RankedListLossConfig.paper(), DataType.DOUBLE)
-                .mean(Nd4j.createFromArray(golden), Nd4j.createFromArray(new double[] {0, 0, 0, 1, 1, 2}).reshape(-1, 1));
-        System.out.printf("Ranked List Loss on the design doc's golden batch (alpha 1.2, m 0.4, T_n 10): %.16f"
-                + " (expected 0.2874261488343148)%n", loss);
-        System.out.println();
-        System.out.println("NOT AVAILABLE YET: the main job (train on the embedded emoji set with the DL4J training UI,");
-        System.out.println("evaluate retrieval on unseen classes, write the report) is issue #6 and has not landed.");
-        System.out.println("What works today, as libraries: the Ranked List Loss layer (rll-loss), the data pipeline");
-        System.out.println("(rll-data), the model zoo (rll-models) and benchmarks (./rll bench); see README.md.");
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    private static String version() {
+    /** Runs a command line and returns its exit code (for tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cli = commandLine(out, err);
+        if (args.length == 0) {
+            out.println("rll4j main job: train the small CNN with the Ranked List Loss on the embedded emoji set "
+                    + "(the same as './rll train'; './rll --help' lists every command)");
+            args = new String[] {"train"};
+        }
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Commands.Root());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println(message(e));
+            return exitCode(e);
+        });
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("error: " + e.getMessage());
+            c.getErr().println("see: ./rll " + c.getCommandSpec().qualifiedName(" ").replaceFirst("^rll ?", "")
+                    + (c.getCommandSpec().qualifiedName().equals("rll") ? "" : " ") + "--help");
+            return USAGE;
+        });
+        return cli;
+    }
+
+    static int exitCode(Throwable e) {
+        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+            return USAGE;
+        }
+        if (e instanceof TrainingDivergedException) {
+            return DIVERGED;
+        }
+        if (e instanceof IOException || e instanceof java.io.UncheckedIOException) {
+            return IO;
+        }
+        return 1;
+    }
+
+    static String message(Throwable e) {
+        if (e instanceof NoSuchFileException n) {
+            return String.format(Locale.ROOT, "error: file not found: %s%s", n.getFile(),
+                    n.getReason() == null ? "" : " (" + n.getReason() + ")");
+        }
+        if (e instanceof ConfigException) {
+            return "config error: " + e.getMessage();
+        }
+        if (e instanceof TrainingDivergedException) {
+            return "error: " + e.getMessage();
+        }
+        if (e instanceof IOException || e instanceof IllegalArgumentException || e instanceof java.io.UncheckedIOException) {
+            return "error: " + e.getMessage();
+        }
+        java.io.StringWriter sw = new java.io.StringWriter();
+        e.printStackTrace(new PrintWriter(sw));
+        return "internal error (please report): " + sw;
+    }
+
+    static String version() {
         String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "(development build)" : v;
+        return v == null ? "0.1.0-SNAPSHOT (development build)" : v;
     }
 }

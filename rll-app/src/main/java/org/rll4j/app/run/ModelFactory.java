@@ -1,0 +1,112 @@
+package org.rll4j.app.run;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
+import org.nd4j.linalg.schedule.StepSchedule;
+import org.rll4j.app.config.ConfigException;
+import org.rll4j.app.config.RunConfig;
+import org.rll4j.models.Backbone;
+import org.rll4j.models.BnInception;
+import org.rll4j.models.EmbeddingHead;
+import org.rll4j.models.EmbeddingModel;
+import org.rll4j.models.NpzWeightImporter;
+import org.rll4j.models.PretrainedWeights;
+import org.rll4j.models.ResNet50Backbone;
+import org.rll4j.models.SmallCnn;
+import org.rll4j.models.SqueezeNetBackbone;
+
+/** Builds the embedding network a {@link RunConfig} describes, with its updater and pretrained weights. */
+public final class ModelFactory {
+
+    private ModelFactory() {
+    }
+
+    /** The backbone for the config's model section and input. */
+    public static Backbone backbone(RunConfig config) {
+        RunConfig.Model m = config.model();
+        int size = config.dataset().imageSize();
+        int channels = RunData.channels(config.dataset());
+        try {
+            return switch (m.backbone()) {
+                case "small-cnn" -> new SmallCnn(size, size, channels, m.widths());
+                case "bn-inception" -> BnInception.builder().inputSize(size, size).channels(channels).build();
+                case "resnet50" -> ResNet50Backbone.builder().imageSize(size).channels(channels).build();
+                case "squeezenet" -> SqueezeNetBackbone.builder().imageSize(size).channels(channels).build();
+                default -> throw new ConfigException("model.backbone: unknown '" + m.backbone() + "'");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("model.backbone " + m.backbone() + " with dataset.imageSize " + size + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The learning-rate schedule of the optimizer section, or null for a constant rate. */
+    static ISchedule schedule(RunConfig.Optimizer o) {
+        if (o.decayEvery() == 0 || o.decay() == 1.0) {
+            return null;
+        }
+        return new StepSchedule(ScheduleType.ITERATION, o.learningRate(), o.decay(), o.decayEvery());
+    }
+
+    static IUpdater updater(RunConfig.Optimizer o) {
+        ISchedule s = schedule(o);
+        if (o.type().equals("sgd")) {
+            return s == null ? new Nesterovs(o.learningRate(), o.momentum()) : new Nesterovs(s, o.momentum());
+        }
+        return s == null ? new Adam(o.learningRate()) : new Adam(s);
+    }
+
+    /**
+     * Builds and initialises the network, and loads pretrained weights when the config asks.
+     *
+     * @throws IOException when a weights file cannot be read (the message says which file to put where)
+     */
+    public static EmbeddingModel build(RunConfig config) throws IOException {
+        RunConfig.Model m = config.model();
+        EmbeddingHead head = EmbeddingHead.builder().embeddingDim(m.embeddingDim()).batchNorm(m.headBatchNorm())
+                .dropout(m.dropout()).loss(config.loss().config()).build();
+        EmbeddingModel model = EmbeddingModel.builder().backbone(backbone(config)).head(head).multiLevel(m.multiLevel())
+                .updater(updater(config.optimizer())).headLearningRateMultiplier(config.optimizer().headLearningRateMultiplier())
+                .weightDecay(config.optimizer().weightDecay()).frozenBatchNorm(m.frozenBatchNorm()).seed(config.seed())
+                .build();
+        loadPretrained(m, model.network());
+        return model;
+    }
+
+    private static void loadPretrained(RunConfig.Model m, ComputationGraph net) throws IOException {
+        String p = m.pretrained();
+        if (p.equals("none")) {
+            return;
+        }
+        if (p.equals("zoo")) {
+            PretrainedWeights.ZooWeights w = switch (m.backbone()) {
+                case "resnet50" -> PretrainedWeights.ZooWeights.RESNET50_IMAGENET;
+                case "squeezenet" -> PretrainedWeights.ZooWeights.SQUEEZENET_IMAGENET;
+                default -> throw new ConfigException(String.format(Locale.ROOT,
+                        "model.pretrained 'zoo' exists for resnet50 and squeezenet; for %s give a file (bn-inception: a "
+                                + "PyTorch .npz, see NpzWeightImporter) or 'none'", m.backbone()));
+            };
+            PretrainedWeights.copyByName(PretrainedWeights.restore(w), net);
+            return;
+        }
+        Path file = Path.of(p);
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "model.pretrained names a file that does not exist");
+        }
+        if (p.endsWith(".npz")) {
+            NpzWeightImporter.lenient().importInto(net, file);
+        } else {
+            PretrainedWeights.copyByName(ModelSerializer.restoreComputationGraph(file.toFile(), false), net);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package org.rll4j.app.run;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.rll4j.app.config.RunConfig;
+import org.rll4j.data.ExampleSource;
+import org.rll4j.data.LabelIndex;
+import org.rll4j.data.SampledDataSetIterator;
+import org.rll4j.eval.RetrievalEvaluator;
+import org.rll4j.eval.RetrievalReport;
+import org.rll4j.models.EmbeddingExtractor;
+
+/**
+ * Retrieval evaluation of a run's test classes with the evaluator the config describes: the trained
+ * (or untrained) network's embeddings, or raw pixels as a baseline. Query/gallery protocols
+ * (In-Shop) share class ids through the class names.
+ */
+public final class RetrievalRun {
+
+    private final RunData data;
+    private final RunConfig.Evaluation settings;
+    private final RetrievalEvaluator evaluator;
+    private final int[] queryLabels;
+    private final int[] galleryLabels;
+
+    /**
+     * @param data the run's examples
+     * @param settings the evaluation section
+     * @param seed seed of k-means
+     */
+    public RetrievalRun(RunData data, RunConfig.Evaluation settings, long seed) {
+        this.data = data;
+        this.settings = settings;
+        this.evaluator = RetrievalEvaluator.builder().recallAt(settings.recallAt()).nmi(settings.nmi()).seed(seed).build();
+        LabelIndex q = data.query().labels();
+        if (data.gallery() == null) {
+            this.queryLabels = q.labels();
+            this.galleryLabels = null;
+        } else {
+            Map<String, Integer> ids = new HashMap<>();
+            this.queryLabels = remap(q, ids);
+            this.galleryLabels = remap(data.gallery().labels(), ids);
+        }
+    }
+
+    private static int[] remap(LabelIndex index, Map<String, Integer> ids) {
+        int[] out = new int[index.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = ids.computeIfAbsent(index.className(index.label(i)), k -> ids.size());
+        }
+        return out;
+    }
+
+    /** The evaluator in use (its settings go into the report). */
+    public RetrievalEvaluator evaluator() {
+        return evaluator;
+    }
+
+    /** Evaluates the network's normalised embeddings. */
+    public Result network(EmbeddingExtractor extractor) {
+        INDArray q = extractor.embed(data.query(), data.testPipeline(), settings.batchSize()).vectors();
+        INDArray g = data.gallery() == null ? null
+                : extractor.embed(data.gallery(), data.testPipeline(), settings.batchSize()).vectors();
+        return evaluate(q, g);
+    }
+
+    /** Evaluates raw pixels of the test pipeline's output (flattened, L2-normalised by the evaluator). */
+    public Result rawPixels() {
+        INDArray q = pixels(data.query());
+        INDArray g = data.gallery() == null ? null : pixels(data.gallery());
+        return evaluate(q, g);
+    }
+
+    private Result evaluate(INDArray q, INDArray g) {
+        RetrievalReport report = g == null ? evaluator.evaluate(q, queryLabels)
+                : evaluator.evaluate(q, queryLabels, g, galleryLabels);
+        return new Result(report, q, g);
+    }
+
+    private INDArray pixels(ExampleSource source) {
+        try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source, data.testPipeline(), settings.batchSize(), 2)) {
+            List<INDArray> rows = new java.util.ArrayList<>();
+            while (it.hasNext()) {
+                DataSet ds = it.next();
+                INDArray f = ds.getFeatures();
+                rows.add(f.reshape('c', f.size(0), f.length() / f.size(0)).castTo(DataType.FLOAT));
+            }
+            INDArray x = Nd4j.vstack(rows);
+            INDArray norms = x.norm2(true, 1);
+            return x.diviColumnVector(org.nd4j.linalg.ops.transforms.Transforms.max(norms, 1e-12, false));
+        }
+    }
+
+    /** Class ids of the queries (as the evaluator saw them). */
+    public int[] queryLabels() {
+        return queryLabels.clone();
+    }
+
+    /** Class ids of the gallery, or null when the queries are the gallery. */
+    public int[] galleryLabels() {
+        return galleryLabels == null ? null : galleryLabels.clone();
+    }
+
+    /**
+     * @param report the metrics
+     * @param queries the query embeddings (normalised)
+     * @param gallery the gallery embeddings, or null when the queries are the gallery
+     */
+    public record Result(RetrievalReport report, INDArray queries, INDArray gallery) {
+        /** Metric name to value. */
+        public Map<String, Double> values() {
+            return report.values();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.rll4j.app.run;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Locale;
+
+import org.rll4j.app.config.RunConfig;
+import org.rll4j.data.ClassSplit;
+import org.rll4j.data.ClassSubsetSource;
+import org.rll4j.data.CsvListReader;
+import org.rll4j.data.CubReader;
+import org.rll4j.data.ExampleSource;
+import org.rll4j.data.IdxReader;
+import org.rll4j.data.IdxSource;
+import org.rll4j.data.ImageFolderReader;
+import org.rll4j.data.ImageListSource;
+import org.rll4j.data.ImagePipeline;
+import org.rll4j.data.InShopReader;
+import org.rll4j.data.InShopSplit;
+import org.rll4j.data.Normalization;
+import org.rll4j.data.SopReader;
+
+/**
+ * The examples of a run, split by class as the design doc's protocol says: training classes, and
+ * unseen test classes searched either within themselves ({@code gallery == null}: CUB, CARS, SOP,
+ * a folder per class) or as separate query and gallery sets (In-Shop); plus the training and test
+ * image pipelines.
+ *
+ * @param train training examples
+ * @param query test queries (and the gallery when {@code gallery} is null)
+ * @param gallery a separate gallery, or null
+ * @param trainPipeline augmentation and normalisation for training
+ * @param testPipeline resize, centre crop and normalisation for evaluation
+ * @param description one line for the log
+ */
+public record RunData(ExampleSource train, ExampleSource query, ExampleSource gallery, ImagePipeline trainPipeline,
+                      ImagePipeline testPipeline, String description) {
+
+    /** Input channels: 1 for IDX (grey) datasets, 3 otherwise. */
+    public static int channels(RunConfig.Dataset d) {
+        return d.format().equals("idx") ? 1 : 3;
+    }
+
+    /**
+     * Reads the dataset the config names.
+     *
+     * @throws NoSuchFileException naming the missing root or list file and the config key
+     * @throws IOException when a list or image file cannot be read
+     */
+    public static RunData open(RunConfig.Dataset d) throws IOException {
+        Path root = d.root();
+        if (!Files.exists(root)) {
+            throw new NoSuchFileException(root.toString(), null, "dataset.root does not exist (format " + d.format()
+                    + "); see ../shared/design/datasets.md for how to install each dataset");
+        }
+        int channels = channels(d);
+        Normalization norm = Normalization.valueOf(d.normalization().toUpperCase(Locale.ROOT));
+        ImagePipeline.Builder tb = ImagePipeline.builder().channels(channels);
+        if (d.cropScaleMin() < 1) {
+            tb.randomResizedCrop(d.imageSize(), d.imageSize(), d.cropScaleMin(), 1, 3.0 / 4, 4.0 / 3);
+        } else {
+            tb.resize(d.imageSize(), d.imageSize());
+        }
+        if (d.flip() > 0) {
+            tb.horizontalFlip(d.flip());
+        }
+        ImagePipeline trainPipeline = tb.normalization(norm).build();
+        ImagePipeline.Builder test = ImagePipeline.builder().channels(channels).resize(d.resize(), d.resize());
+        if (d.resize() != d.imageSize()) {
+            test.centerCrop(d.imageSize(), d.imageSize());
+        }
+        ImagePipeline testPipeline = test.normalization(norm).build();
+
+        switch (d.format()) {
+            case "inshop" -> {
+                InShopSplit s = InShopReader.read(root);
+                return new RunData(ImageListSource.of(s.train()), ImageListSource.of(s.query()), ImageListSource.of(s.gallery()),
+                        trainPipeline, testPipeline, describe("In-Shop", s.train().size(), s.train().labels().numClasses(),
+                        s.query().size() + s.gallery().size(), s.query().labels().numClasses()));
+            }
+            case "idx" -> {
+                IdxSource trainAll = IdxReader.read(root, labelsBeside(root));
+                IdxSource testAll = IdxReader.read(d.test(), labelsBeside(d.test()));
+                // class-disjoint: train on the first half of the classes of the training file, test on
+                // the second half of the classes of the test file
+                ClassSubsetSource train = ClassSubsetSource.halves(trainAll)[0];
+                ClassSubsetSource test2 = ClassSubsetSource.halves(testAll)[1];
+                return new RunData(train, test2, null, trainPipeline, testPipeline, describe("IDX " + root.getFileName(),
+                        train.size(), train.labels().numClasses(), test2.size(), test2.labels().numClasses()));
+            }
+            default -> {
+                ClassSplit split = switch (d.format()) {
+                    case "folder" -> ClassSplit.halves(ImageFolderReader.read(root).images());
+                    case "csv" -> ClassSplit.halves(CsvListReader.read(root));
+                    case "cub" -> d.split().equals("official") ? CubReader.standardSplit(root)
+                            : ClassSplit.halves(CubReader.read(root));
+                    case "sop" -> SopReader.read(root);
+                    default -> throw new IllegalStateException("unhandled format " + d.format());
+                };
+                return new RunData(ImageListSource.of(split.train()), ImageListSource.of(split.test()), null, trainPipeline,
+                        testPipeline, describe(d.format() + " " + root, split.train().size(), split.train().labels().numClasses(),
+                        split.test().size(), split.test().labels().numClasses()));
+            }
+        }
+    }
+
+    /** The labels file beside an IDX images file: {@code *-images-idx3-ubyte[.gz]} -> {@code *-labels-idx1-ubyte[.gz]}. */
+    static Path labelsBeside(Path images) throws NoSuchFileException {
+        String name = images.getFileName().toString();
+        String labels = name.replace("images-idx3", "labels-idx1").replace("images.idx3", "labels.idx1");
+        Path p = images.resolveSibling(labels);
+        if (labels.equals(name) || !Files.exists(p)) {
+            throw new NoSuchFileException(p.toString(), null, "the IDX labels file beside " + images
+                    + " (expected the name with 'images-idx3' replaced by 'labels-idx1')");
+        }
+        return p;
+    }
+
+    private static String describe(String name, int trainImages, int trainClasses, int testImages, int testClasses) {
+        return String.format(Locale.ROOT, "%s: train %d images of %d classes, test %d images of %d unseen classes", name,
+                trainImages, trainClasses, testImages, testClasses);
+    }
+}
