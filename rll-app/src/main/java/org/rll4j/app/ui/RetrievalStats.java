@@ -29,14 +29,13 @@ import org.deeplearning4j.core.storage.StatsStorage;
  * the {@code StatsListener}'s records, so that they live in the run's stats file and can be charted
  * by {@link RetrievalUIModule} while training runs or later from the file.
  *
- * <p>The trainer uses two static methods:
+ * <p>The trainer uses two static methods (from {@code TrainingUiTest.javadocExample}):
  * <pre>{@code
- * // after each evaluation, with the StatsListener's session id
- * RetrievalStats.put(storage, sessionId, "worker0", iteration, epoch,
- *         Map.of("Recall@1", 0.41, "MAP@R", 0.18, "NMI (arithmetic)", 0.52));
- * // any time later, for example from a reopened FileStatsStorage
- * List<RetrievalStats.Point> points = RetrievalStats.read(storage, sessionId);
+ * RetrievalStats.put(storage, stats.getSessionID(), "worker0", net.getIterationCount(), net.getEpochCount(),
+ *         Map.of("Recall@1", 0.42, "MAP@R", 0.17));
+ * List<RetrievalStats.Point> points = RetrievalStats.read(storage, stats.getSessionID());
  * }</pre>
+ * where {@code stats} is the run's {@code StatsListener} and {@code storage} its storage.
  *
  * <h2>Record</h2>
  * One record holds the session id, the type id {@value #TYPE_ID}, a worker id, a timestamp

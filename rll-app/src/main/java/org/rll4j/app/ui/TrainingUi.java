@@ -28,15 +28,20 @@ import org.slf4j.LoggerFactory;
  * {@code /train/system}) plus the retrieval page of {@link RetrievalUIModule}
  * ({@code /rll/retrieval}), served from one {@link StatsStorage}.
  *
+ * <p>Example (from {@code TrainingUiTest.javadocExample}):
  * <pre>{@code
- * StatsStorage storage = new FileStatsStorage(runDir.resolve("ui-stats.dl4j").toFile());
- * try (TrainingUi ui = TrainingUi.start(9000, true, storage)) {
- *     System.out.println("Training UI: " + ui.url() + "  retrieval: " + ui.retrievalUrl());
- *     net.setListeners(new StatsListener(storage));
- *     ...   // RetrievalStats.put(storage, sessionId, ...) after each evaluation
+ * FileStatsStorage storage = new FileStatsStorage(runDir.resolve("ui-stats.dl4j").toFile());
+ * StatsListener stats = new StatsListener(storage);
+ * net.setListeners(stats);
+ * try (TrainingUi ui = TrainingUi.start(0, true, storage)) {     // port 0: any free port
+ *     System.out.println("Training UI: " + ui.url() + "  retrieval metrics: " + ui.retrievalUrl());
+ *     net.fit(batch);
+ *     RetrievalStats.put(storage, stats.getSessionID(), "worker0", net.getIterationCount(), net.getEpochCount(),
+ *             Map.of("Recall@1", 0.42, "MAP@R", 0.17));
  * }
- * // later, for an old run:  TrainingUi.view(statsFile, 9000)
+ * storage.close();
  * }</pre>
+ * For an earlier run: {@code TrainingUi.view(statsFile, port)}.
  *
  * <h2>Binding</h2>
  * DL4J 1.0.0-M2.1's own {@code UIServer.getInstance()} always listens on all interfaces

@@ -98,6 +98,36 @@ class TrainingUiTest {
         return listener.getSessionID();
     }
 
+    /** The example of the package javadoc and of TrainingUi's javadoc; keep them in sync. */
+    @Test
+    void javadocExample(@TempDir Path runDir) throws Exception {
+        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
+                .seed(1).updater(new Sgd(0.1)).list()
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(2)
+                        .activation(Activation.IDENTITY).build())
+                .build());
+        net.init();
+        DataSet batch = new DataSet(Nd4j.rand(8, 4), Nd4j.rand(8, 2));
+
+        FileStatsStorage storage = new FileStatsStorage(runDir.resolve("ui-stats.dl4j").toFile());
+        StatsListener stats = new StatsListener(storage);
+        net.setListeners(stats);
+        try (TrainingUi ui = TrainingUi.start(0, true, storage)) {     // port 0: any free port
+            System.out.println("Training UI: " + ui.url() + "  retrieval metrics: " + ui.retrievalUrl());
+            net.fit(batch);
+            RetrievalStats.put(storage, stats.getSessionID(), "worker0", net.getIterationCount(), net.getEpochCount(),
+                    Map.of("Recall@1", 0.42, "MAP@R", 0.17));
+            List<RetrievalStats.Point> points = RetrievalStats.read(storage, stats.getSessionID());
+
+            assertEquals(1, points.size());
+            assertEquals(1L, points.get(0).iteration());
+            assertEquals(0.42, points.get(0).metrics().get("Recall@1"));
+            assertEquals(stats.getSessionID(), new JsonObject(get(ui.url() + RetrievalUIModule.DATA_PATH).body())
+                    .getString("session"));
+        }
+        storage.close();
+    }
+
     @Test
     void servesTheStockPagesAndTheRetrievalDataOfTheStatsListenerSession() throws Exception {
         StatsStorage storage = new InMemoryStatsStorage();
