@@ -77,12 +77,19 @@ public final class RetrievalStats implements Persistable {
     private static final int MAX_METRICS = 1 << 16;
     private static final Object PUT_LOCK = new Object();
 
+    /** Session, normally the StatsListener's. */
     private String sessionId;
+    /** Always {@link #TYPE_ID} for records written by {@link #put}. */
     private String typeId;
+    /** Worker that evaluated. */
     private String workerId;
+    /** Milliseconds since the epoch; strictly increasing per session and worker. */
     private long timestamp;
+    /** Training iteration, -1 in a static-info record. */
     private long iteration;
+    /** Epoch, -1 in a static-info record. */
     private int epoch;
+    /** Metric name to value, in insertion order. */
     private LinkedHashMap<String, Double> metrics;
 
     /**

@@ -197,27 +197,47 @@ public final class TrainingUi implements AutoCloseable {
         }
     }
 
-    /** The port the server listens on; the chosen one when started with port 0. */
+    /**
+     * The port the server listens on.
+     *
+     * @return the port; the one the system chose when started with port 0
+     */
     public int port() {
         return port;
     }
 
-    /** The base address, {@code http://localhost:PORT}; DL4J redirects it to the overview page. */
+    /**
+     * The base address; DL4J redirects it to the overview page.
+     *
+     * @return {@code http://localhost:PORT}
+     */
     public String url() {
         return "http://localhost:" + port;
     }
 
-    /** The stock training overview page. */
+    /**
+     * The stock training overview page.
+     *
+     * @return {@code http://localhost:PORT/train/overview}
+     */
     public String overviewUrl() {
         return url() + "/train/overview";
     }
 
-    /** The retrieval metrics page of {@link RetrievalUIModule}. */
+    /**
+     * The retrieval metrics page of {@link RetrievalUIModule}.
+     *
+     * @return {@code http://localhost:PORT/rll/retrieval}
+     */
     public String retrievalUrl() {
         return url() + RetrievalUIModule.PAGE_PATH;
     }
 
-    /** True if the server listens on {@code 127.0.0.1} only. */
+    /**
+     * Whether the server is reachable from this machine only.
+     *
+     * @return true if the server listens on {@code 127.0.0.1} only, false if on all interfaces
+     */
     public boolean localhostOnly() {
         return server.host().equals("127.0.0.1");
     }
