@@ -28,7 +28,7 @@ final class Commands {
     @Command(name = "rll", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Deep metric learning with the Ranked List Loss on Deeplearning4j. Without a command: the main job "
                     + "(train on the embedded emoji set).",
-            subcommands = {Train.class})
+            subcommands = {Train.class, Evaluate.class, Embed.class, Search.class, UiCommand.class})
     static final class Root implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -77,8 +77,12 @@ final class Commands {
         @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue a stopped run from its last checkpoint")
         Path resume;
 
-        @Option(names = "--no-ui", description = "do not serve the DL4J training UI")
+        @Option(names = "--no-ui", description = "do not serve the DL4J training UI (the stats are still written)")
         boolean noUi;
+
+        @Option(names = "--ui-port", paramLabel = "PORT",
+                description = "port of the DL4J training UI (default: ui.port of the config, 9000; 0 picks a free port)")
+        Integer uiPort;
 
         @Option(names = "--stop-after", paramLabel = "N", hidden = true,
                 description = "stop after N iterations, right after a checkpoint (tests of --resume)")
@@ -89,24 +93,218 @@ final class Commands {
 
         @Override
         public Integer call() throws Exception {
-            PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
-            if (resume != null) {
-                Trainer.Result r = Trainer.resume(resume, out, List.of());
-                out.print(Trainer.table(r.metrics()));
-                return Main.OK;
+            PrintStream out = System.out;
+            RunConfig config = resume != null ? ConfigLoader.load(resume.resolve(Trainer.CONFIG_FILE), List.of()) : options.load();
+            RunConfig.Ui ui = config.ui();
+            try (UiListener listener = new UiListener(ui.enabled() && !noUi, uiPort != null ? uiPort : ui.port(),
+                    ui.localhostOnly(), out)) {
+                Trainer.Result r;
+                if (resume != null) {
+                    if (stopAfter != null) {
+                        throw new IllegalArgumentException("--stop-after cannot be combined with --resume");
+                    }
+                    r = Trainer.resume(resume, out, List.of(listener));
+                } else {
+                    Path dir = runDir != null ? runDir : newRunDir(config);
+                    Trainer trainer = new Trainer(config, dir, out).listener(listener);
+                    if (stopAfter != null) {
+                        trainer.stopAfter(stopAfter);
+                    }
+                    out.println("run directory: " + dir);
+                    r = trainer.train(Provenance.header(String.join(" ", spec.commandLine().getParseResult().originalArgs()),
+                            config.seed()));
+                }
+                if (r.finished()) {
+                    out.println();
+                    out.print(Trainer.table(r.metrics()));
+                    out.println("run directory: " + r.runDir());
+                }
             }
-            RunConfig config = options.load();
-            Path dir = runDir != null ? runDir : newRunDir(config);
-            Trainer trainer = new Trainer(config, dir, out);
-            if (stopAfter != null) {
-                trainer.stopAfter(stopAfter);
+            return Main.OK;
+        }
+    }
+
+    /** A trained model and the config it was trained with: a run directory, or a model file plus a config. */
+    static final class ModelOptions {
+        @Option(names = "--run", paramLabel = "RUN_DIR", description = "a run directory: its config snapshot and model")
+        Path run;
+
+        @Option(names = "--model", paramLabel = "FILE", description = "a model zip (default with --run: RUN_DIR/model.zip)")
+        Path model;
+
+        @Option(names = "--best", description = "with --run: the best model (best.zip) instead of the final one")
+        boolean best;
+
+        @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+                description = "the run configuration (default with --run: RUN_DIR/config.yaml; else the main job's)")
+        Path config;
+
+        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "override a config key")
+        List<String> overrides = new ArrayList<>();
+
+        RunConfig config() throws java.io.IOException {
+            Path file = config != null ? config : run != null ? run.resolve(Trainer.CONFIG_FILE) : null;
+            return ConfigLoader.load(file, overrides);
+        }
+
+        org.deeplearning4j.nn.graph.ComputationGraph network() throws java.io.IOException {
+            Path file = model != null ? model : run != null ? run.resolve(best ? Trainer.BEST_MODEL : Trainer.FINAL_MODEL) : null;
+            if (file == null) {
+                throw new IllegalArgumentException("name the model: --run RUN_DIR or --model FILE");
             }
-            out.println("run directory: " + dir);
-            Trainer.Result r = trainer.train(Provenance.header(String.join(" ", spec.commandLine().getParseResult()
-                    .originalArgs()), config.seed()));
-            if (r.finished()) {
-                out.println();
-                out.print(Trainer.table(r.metrics()));
+            if (!Files.isRegularFile(file)) {
+                throw new java.nio.file.NoSuchFileException(file.toString(), null, "model file not found"
+                        + (run != null ? " (the run has not finished; its last checkpoint is checkpoint/model.zip)" : ""));
+            }
+            return org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(file.toFile(), false);
+        }
+    }
+
+    /** {@code rll evaluate}. */
+    @Command(name = "evaluate", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Evaluate a trained model's retrieval on the test classes of its dataset (or another config's).")
+    static final class Evaluate implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ModelOptions options;
+
+        @Option(names = "--json", paramLabel = "FILE", description = "also write the report as JSON (atomically)")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            RunConfig config = options.config();
+            org.rll4j.app.run.RunData data = org.rll4j.app.run.RunData.open(config.dataset());
+            System.out.println(data.description());
+            org.rll4j.app.run.RetrievalRun.Result r = new org.rll4j.app.run.RetrievalRun(data, config.evaluation(),
+                    config.seed()).network(new org.rll4j.models.EmbeddingExtractor(options.network()));
+            System.out.print(r.report().toTable());
+            if (json != null) {
+                org.rll4j.app.run.AtomicFiles.writeString(json, r.report().toJson());
+                System.out.println("report: " + json);
+            }
+            return Main.OK;
+        }
+    }
+
+    /** {@code rll embed}. */
+    @Command(name = "embed", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Write the normalised embeddings of a folder of class folders (default: the dataset's test "
+                    + "classes) as CSV: path,class,e0,...,e(D-1).")
+    static final class Embed implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ModelOptions options;
+
+        @Option(names = "--images", paramLabel = "DIR", description = "a folder with one sub-folder of images per class")
+        Path images;
+
+        @Option(names = {"-o", "--out"}, paramLabel = "FILE", required = true, description = "the CSV file to write")
+        Path out;
+
+        @Override
+        public Integer call() throws Exception {
+            RunConfig config = options.config();
+            Gallery g = Gallery.of(config, images);
+            org.nd4j.linalg.api.ndarray.INDArray v = g.embed(new org.rll4j.models.EmbeddingExtractor(options.network()),
+                    config.evaluation().batchSize());
+            StringBuilder sb = new StringBuilder("path,class");
+            for (int j = 0; j < v.size(1); j++) {
+                sb.append(",e").append(j);
+            }
+            sb.append('\n');
+            int d = (int) v.size(1);
+            float[] all = v.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            for (int i = 0; i < v.size(0); i++) {
+                sb.append(csv(g.describe(i))).append(',').append(csv(g.className(i)));
+                for (int j = 0; j < d; j++) {
+                    sb.append(',').append(all[i * d + j]);
+                }
+                sb.append('\n');
+            }
+            org.rll4j.app.run.AtomicFiles.writeString(out, sb.toString());
+            System.out.printf(java.util.Locale.ROOT, "%d embeddings of dimension %d -> %s%n", v.size(0), v.size(1), out);
+            return Main.OK;
+        }
+    }
+
+    static String csv(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    /** {@code rll search}. */
+    @Command(name = "search", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Find the K nearest gallery images of each query image (cosine similarity of the normalised "
+                    + "embeddings; distance = Euclidean between unit vectors).")
+    static final class Search implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        ModelOptions options;
+
+        @Option(names = "--gallery", paramLabel = "DIR",
+                description = "a folder with one sub-folder of images per class (default: the dataset's test classes)")
+        Path gallery;
+
+        @Option(names = "-k", paramLabel = "K", defaultValue = "5", description = "neighbours per query (default ${DEFAULT-VALUE})")
+        int k;
+
+        @picocli.CommandLine.Parameters(paramLabel = "QUERY", arity = "1..*", description = "query images, or folders of them")
+        List<Path> queries;
+
+        @Override
+        public Integer call() throws Exception {
+            if (k < 1) {
+                throw new IllegalArgumentException("-k must be >= 1, found " + k);
+            }
+            RunConfig config = options.config();
+            Gallery g = Gallery.of(config, gallery);
+            Gallery q = Gallery.queries(config, queries);
+            org.rll4j.models.EmbeddingExtractor extractor = new org.rll4j.models.EmbeddingExtractor(options.network());
+            org.nd4j.linalg.api.ndarray.INDArray gv = g.embed(extractor, config.evaluation().batchSize());
+            org.nd4j.linalg.api.ndarray.INDArray qv = q.embed(extractor, config.evaluation().batchSize());
+            int kk = Math.min(k, (int) gv.size(0));
+            org.rll4j.eval.ExactNeighbours.Result r = org.rll4j.eval.ExactNeighbours.of(kk,
+                    org.rll4j.eval.ExactNeighbours.DEFAULT_BLOCK_SIZE).searchBetween(qv, gv);
+            for (int i = 0; i < qv.size(0); i++) {
+                System.out.println("query " + q.describe(i));
+                for (int rank = 0; rank < kk; rank++) {
+                    int j = r.index(i, rank);
+                    double distance = Math.sqrt(Math.max(0, 2 - 2 * r.similarity(i, rank)));
+                    System.out.printf(java.util.Locale.ROOT, "  %2d. %.4f  %-24s %s%n", rank + 1, distance, g.className(j),
+                            g.describe(j));
+                }
+            }
+            return Main.OK;
+        }
+    }
+
+    /** {@code rll ui}. */
+    @Command(name = "ui", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            description = "Serve the DL4J training UI (and the retrieval charts) of a run directory's stats, until Ctrl-C.")
+    static final class UiCommand implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "RUN_DIR", description = "a run directory (or its stats.dl4j file)")
+        Path run;
+
+        @Option(names = "--port", defaultValue = "9000", description = "port (default ${DEFAULT-VALUE}; 0 picks a free one)")
+        int port;
+
+        @Option(names = "--serve-seconds", hidden = true, description = "stop after this many seconds (tests)")
+        Long seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            Path stats = Files.isDirectory(run) ? run.resolve(Trainer.STATS_FILE) : run;
+            if (!Files.isRegularFile(stats)) {
+                throw new java.nio.file.NoSuchFileException(stats.toString(), null, "no DL4J stats file; is " + run
+                        + " a run directory written by ./rll train?");
+            }
+            try (org.rll4j.app.ui.TrainingUi ui = org.rll4j.app.ui.TrainingUi.view(stats, port)) {
+                System.out.println("DL4J training UI: " + ui.overviewUrl() + "   retrieval charts: " + ui.retrievalUrl());
+                System.out.println(seconds == null ? "serving until Ctrl-C" : "serving for " + seconds + " s");
+                java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+                Thread hook = new Thread(done::countDown);
+                Runtime.getRuntime().addShutdownHook(hook);
+                done.await(seconds == null ? Long.MAX_VALUE : seconds, java.util.concurrent.TimeUnit.SECONDS);
+                if (seconds != null) {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                }
             }
             return Main.OK;
         }

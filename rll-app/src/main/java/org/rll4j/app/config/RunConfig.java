@@ -88,6 +88,9 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
     /**
      * @param backbone one of {@link #BACKBONES}
      * @param widths channels of the small CNN's stages (small-cnn only)
+     * @param head {@code global} (global average pooling -> [BN] -> dense D, the paper's RLL-H) or
+     *             {@code pooled-conv} (5x5/3 average pooling -> 1x1 conv 128 -> dense 1024 -> dense D, the
+     *             paper's L/M head shape, which keeps a coarse spatial layout)
      * @param embeddingDim D
      * @param multiLevel RLL-(L,M,H) instead of RLL-H
      * @param headBatchNorm batch norm before the embedding layer
@@ -96,7 +99,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      *                   squeezenet) or a path to a DL4J model zip or a PyTorch {@code .npz} (bn-inception)
      * @param frozenBatchNorm freeze the backbone's batch norms
      */
-    public record Model(String backbone, int[] widths, int embeddingDim, boolean multiLevel, boolean headBatchNorm,
+    public record Model(String backbone, int[] widths, String head, int embeddingDim, boolean multiLevel, boolean headBatchNorm,
                         double dropout, String pretrained, boolean frozenBatchNorm) {
         /** Copies the widths. */
         public Model {
@@ -111,7 +114,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         @Override
         public boolean equals(Object o) {
             return o instanceof Model m && backbone.equals(m.backbone) && Arrays.equals(widths, m.widths)
-                    && embeddingDim == m.embeddingDim && multiLevel == m.multiLevel && headBatchNorm == m.headBatchNorm
+                    && head.equals(m.head) && embeddingDim == m.embeddingDim && multiLevel == m.multiLevel && headBatchNorm == m.headBatchNorm
                     && dropout == m.dropout && pretrained.equals(m.pretrained) && frozenBatchNorm == m.frozenBatchNorm;
         }
 
@@ -122,7 +125,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
 
         @Override
         public String toString() {
-            return "Model[" + backbone + " " + Arrays.toString(widths) + ", D=" + embeddingDim + ", multiLevel=" + multiLevel
+            return "Model[" + backbone + " " + Arrays.toString(widths) + ", head=" + head + ", D=" + embeddingDim + ", multiLevel=" + multiLevel
                     + ", headBatchNorm=" + headBatchNorm + ", dropout=" + dropout + ", pretrained=" + pretrained
                     + ", frozenBatchNorm=" + frozenBatchNorm + "]";
         }
@@ -243,6 +246,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         Map<String, Object> mo = new LinkedHashMap<>();
         mo.put("backbone", model.backbone());
         mo.put("widths", Arrays.stream(model.widths()).boxed().toList());
+        mo.put("head", model.head());
         mo.put("embeddingDim", model.embeddingDim());
         mo.put("multiLevel", model.multiLevel());
         mo.put("headBatchNorm", model.headBatchNorm());

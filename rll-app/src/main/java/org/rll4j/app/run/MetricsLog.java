@@ -73,6 +73,16 @@ public final class MetricsLog {
         return evaluations.stream().filter(e -> e.label().equals("trained")).toList();
     }
 
+    /** The rows of a final table: every baseline, then the last evaluation of the trained network. */
+    public List<Evaluation> finalRows() {
+        List<Evaluation> rows = new ArrayList<>(evaluations.stream().filter(e -> !e.label().equals("trained")).toList());
+        List<Evaluation> trained = trained();
+        if (!trained.isEmpty()) {
+            rows.add(trained.get(trained.size() - 1));
+        }
+        return rows;
+    }
+
     /** Drops everything after {@code iteration} (resuming from a checkpoint taken then). */
     public void truncateAfter(long iteration) {
         losses.removeIf(p -> p.iteration() > iteration);

@@ -73,7 +73,9 @@ public final class ModelFactory {
      */
     public static EmbeddingModel build(RunConfig config) throws IOException {
         RunConfig.Model m = config.model();
-        EmbeddingHead head = EmbeddingHead.builder().embeddingDim(m.embeddingDim()).batchNorm(m.headBatchNorm())
+        EmbeddingHead head = EmbeddingHead.builder()
+                .kind(m.head().equals("global") ? EmbeddingHead.Kind.GLOBAL : EmbeddingHead.Kind.POOLED_CONV)
+                .embeddingDim(m.embeddingDim()).batchNorm(m.headBatchNorm())
                 .dropout(m.dropout()).loss(config.loss().config()).build();
         EmbeddingModel model = EmbeddingModel.builder().backbone(backbone(config)).head(head).multiLevel(m.multiLevel())
                 .updater(updater(config.optimizer())).headLearningRateMultiplier(config.optimizer().headLearningRateMultiplier())

@@ -55,23 +55,8 @@ public record RunData(ExampleSource train, ExampleSource query, ExampleSource ga
             throw new NoSuchFileException(root.toString(), null, "dataset.root does not exist (format " + d.format()
                     + "); see ../shared/design/datasets.md for how to install each dataset");
         }
-        int channels = channels(d);
-        Normalization norm = Normalization.valueOf(d.normalization().toUpperCase(Locale.ROOT));
-        ImagePipeline.Builder tb = ImagePipeline.builder().channels(channels);
-        if (d.cropScaleMin() < 1) {
-            tb.randomResizedCrop(d.imageSize(), d.imageSize(), d.cropScaleMin(), 1, 3.0 / 4, 4.0 / 3);
-        } else {
-            tb.resize(d.imageSize(), d.imageSize());
-        }
-        if (d.flip() > 0) {
-            tb.horizontalFlip(d.flip());
-        }
-        ImagePipeline trainPipeline = tb.normalization(norm).build();
-        ImagePipeline.Builder test = ImagePipeline.builder().channels(channels).resize(d.resize(), d.resize());
-        if (d.resize() != d.imageSize()) {
-            test.centerCrop(d.imageSize(), d.imageSize());
-        }
-        ImagePipeline testPipeline = test.normalization(norm).build();
+        ImagePipeline trainPipeline = trainPipeline(d);
+        ImagePipeline testPipeline = testPipeline(d);
 
         switch (d.format()) {
             case "inshop" -> {
@@ -104,6 +89,33 @@ public record RunData(ExampleSource train, ExampleSource query, ExampleSource ga
                         split.test().size(), split.test().labels().numClasses()));
             }
         }
+    }
+
+    /** Training pipeline: random resized crop (or resize) to imageSize, optional flip, the normalisation. */
+    public static ImagePipeline trainPipeline(RunConfig.Dataset d) {
+        ImagePipeline.Builder b = ImagePipeline.builder().channels(channels(d));
+        if (d.cropScaleMin() < 1) {
+            b.randomResizedCrop(d.imageSize(), d.imageSize(), d.cropScaleMin(), 1, 3.0 / 4, 4.0 / 3);
+        } else {
+            b.resize(d.imageSize(), d.imageSize());
+        }
+        if (d.flip() > 0) {
+            b.horizontalFlip(d.flip());
+        }
+        return b.normalization(normalization(d)).build();
+    }
+
+    /** Test pipeline: resize to {@code resize}, centre crop to imageSize when smaller, the normalisation. */
+    public static ImagePipeline testPipeline(RunConfig.Dataset d) {
+        ImagePipeline.Builder b = ImagePipeline.builder().channels(channels(d)).resize(d.resize(), d.resize());
+        if (d.resize() != d.imageSize()) {
+            b.centerCrop(d.imageSize(), d.imageSize());
+        }
+        return b.normalization(normalization(d)).build();
+    }
+
+    private static Normalization normalization(RunConfig.Dataset d) {
+        return Normalization.valueOf(d.normalization().toUpperCase(Locale.ROOT));
     }
 
     /** The labels file beside an IDX images file: {@code *-images-idx3-ubyte[.gz]} -> {@code *-labels-idx1-ubyte[.gz]}. */

@@ -18,6 +18,8 @@ import org.deeplearning4j.ui.model.storage.FileStatsStorage;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.dataset.DataSet;
 import org.rll4j.app.config.RunConfig;
+import org.rll4j.app.report.HtmlReport;
+import org.rll4j.app.report.Plots;
 import org.rll4j.data.ClassBalancedBatchSampler;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.loss.NonFiniteEmbeddingException;
@@ -50,6 +52,12 @@ public final class Trainer {
     public static final String STATS_FILE = "stats.dl4j";
     /** Final model. */
     public static final String FINAL_MODEL = "model.zip";
+    /** HTML retrieval report. */
+    public static final String REPORT = "report.html";
+    /** Loss chart. */
+    public static final String LOSS_PLOT = "loss.png";
+    /** Metrics chart. */
+    public static final String METRICS_PLOT = "metrics.png";
     /** Best model by the configured metric. */
     public static final String BEST_MODEL = "best.zip";
 
@@ -161,6 +169,7 @@ public final class Trainer {
         double secondsBefore = at.seconds();
         long startNanos = System.nanoTime();
         Progress progress = new Progress(out, total, sampler.batchSize());
+        RetrievalRun.Result lastResult = null;
         try (SampledDataSetIterator it = SampledDataSetIterator.builder().source(data.train()).sampler(sampler)
                 .pipeline(data.trainPipeline()).workers(s.workers()).seed(config.seed()).firstEpoch(at.epoch())
                 .firstBatch(at.batchInEpoch()).build()) {
@@ -183,7 +192,8 @@ public final class Trainer {
                 int every = config.evaluation().every();
                 if (last || every > 0 && iteration % every == 0) {
                     progress.clear();
-                    Map<String, Double> values = eval.network(new EmbeddingExtractor(net)).values();
+                    lastResult = eval.network(new EmbeddingExtractor(net));
+                    Map<String, Double> values = lastResult.values();
                     record(log, new MetricsLog.Evaluation("trained", iteration, epoch, seconds, values));
                     double v = metric(values);
                     if (Double.isNaN(bestValue) || v > bestValue) {
@@ -210,6 +220,21 @@ public final class Trainer {
         progress.clear();
         AtomicFiles.write(runDir.resolve(FINAL_MODEL), tmp -> ModelSerializer.writeModel(net, tmp.toFile(), false));
         log.write(runDir);
+        AtomicFiles.writeBytes(runDir.resolve(LOSS_PLOT), Plots.loss(log));
+        AtomicFiles.writeBytes(runDir.resolve(METRICS_PLOT), Plots.metrics(log));
+        if (lastResult != null) {
+            RunConfig.Model m = config.model();
+            List<String> summary = List.of(data.description(),
+                    String.format(Locale.ROOT, "model: %s, %s head, D = %d%s, %,d parameters", m.backbone(), m.head(),
+                            m.embeddingDim(), m.multiLevel() ? ", multi-level" : "", net.numParams()),
+                    String.format(Locale.ROOT, "training: %d iterations of %d classes x %d images, %s lr %s, loss %s %s",
+                            iteration, s.classesPerBatch(), s.imagesPerClass(), config.optimizer().type(),
+                            config.optimizer().learningRate(), config.loss().preset(), config.loss().config()),
+                    String.format(Locale.ROOT, "training time %.0f s (this process: %.0f s)",
+                            secondsBefore + (System.nanoTime() - startNanos) / 1e9, (System.nanoTime() - startNanos) / 1e9));
+            HtmlReport.write(runDir.resolve(REPORT), runDir.getFileName().toString(), summary, data, eval, lastResult, log,
+                    config.evaluation().reportQueries(), 8, config.seed());
+        }
         out.printf(Locale.ROOT, "best %s %.4f at iteration %d (%s)%n", config.evaluation().bestMetric(), bestValue, bestIteration,
                 BEST_MODEL);
         return new Result(runDir, iteration, true, log, net);
@@ -252,16 +277,7 @@ public final class Trainer {
 
     /** The table of the final run: baselines and the trained model, one row each. */
     public static String table(MetricsLog log) {
-        List<MetricsLog.Evaluation> rows = new ArrayList<>();
-        for (MetricsLog.Evaluation e : log.evaluations()) {
-            if (!e.label().equals("trained")) {
-                rows.add(e);
-            }
-        }
-        List<MetricsLog.Evaluation> trained = log.trained();
-        if (!trained.isEmpty()) {
-            rows.add(trained.get(trained.size() - 1));
-        }
+        List<MetricsLog.Evaluation> rows = log.finalRows();
         Map<String, Integer> columns = new LinkedHashMap<>();
         rows.forEach(r -> r.values().keySet().forEach(k -> columns.put(k, Math.max(9, k.length()))));
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-24s", "model"));

@@ -1,0 +1,182 @@
+package org.rll4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.ui.model.storage.FileStatsStorage;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rll4j.app.run.Checkpoint;
+import org.rll4j.app.ui.RetrievalStats;
+
+/**
+ * The CLI end to end on tiny real data (40 classes of the embedded emoji set: 20 train, 20 unseen
+ * test classes): train -> evaluate -> embed -> search, resume after a stop, and bad input.
+ */
+@Tag("training")
+class CliEndToEndTest {
+
+    @TempDir
+    static Path shared;
+    static Path data;
+
+    @BeforeAll
+    static void tinyEmojiSet() throws Exception {
+        data = shared.resolve("emoji40");
+        try (Stream<Path> classes = Files.list(Path.of("..", "datasets", "emoji32", "images"))) {
+            for (Path c : classes.sorted().limit(40).toList()) {
+                Path target = Files.createDirectories(data.resolve(c.getFileName().toString()));
+                try (Stream<Path> images = Files.list(c)) {
+                    for (Path i : images.toList()) {
+                        Files.copy(i, target.resolve(i.getFileName().toString()));
+                    }
+                }
+            }
+        }
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        java.io.PrintStream previous = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true));
+        int code;
+        try {
+            code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        } finally {
+            System.setOut(previous);
+        }
+        return new Run(code, captured + out.toString(), err.toString());
+    }
+
+    static String[] train(Path runDir, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--no-ui", "--run-dir", runDir.toString(),
+                "--set", "dataset.root=" + data, "--set", "model.widths=[8,16,16]", "--set", "model.embeddingDim=16",
+                "--set", "sampler.classesPerBatch=8", "--set", "training.epochs=2", "--set", "evaluation.every=2",
+                "--set", "training.checkpointEvery=2", "--set", "evaluation.reportQueries=4", "--set", "dataset.cropScaleMin=0.7",
+                "--set", "dataset.flip=0.5", "--set", "seed=5"));
+        a.addAll(Arrays.asList(extra));
+        return a.toArray(String[]::new);
+    }
+
+    @Test
+    void trainEvaluateEmbedSearch(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        Run t = cli(train(run));
+        assertEquals(0, t.code(), t.out() + t.err());
+        assertTrue(t.out().contains("train 40 images of 20 classes, test 40 images of 20 unseen classes"), t.out());
+        for (String f : List.of("config.yaml", "stats.dl4j", "metrics.csv", "metrics.json", "loss.csv", "model.zip", "best.zip",
+                "report.html", "loss.png", "metrics.png", "checkpoint/model.zip", "checkpoint/state.json")) {
+            assertTrue(Files.isRegularFile(run.resolve(f)), "missing " + f);
+        }
+        List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+        assertTrue(metrics.get(0).startsWith("label,iteration,epoch,seconds,Recall@1,Recall@2,Recall@4,Recall@8"), metrics.get(0));
+        assertEquals(List.of("raw pixels", "untrained", "trained", "trained"), metrics.subList(1, metrics.size()).stream()
+                .map(l -> l.split(",")[0]).toList());
+        assertEquals(5, Files.readAllLines(run.resolve("loss.csv")).size(), "header + 4 iterations");
+        String report = Files.readString(run.resolve("report.html"));
+        assertEquals(4, count(report, "class=\"cell query\""), "4 queries");
+        assertEquals(4 * 8, count(report, "class=\"cell hit\"") + count(report, "class=\"cell miss\""), "8 neighbours each");
+        assertTrue(report.contains("<table id=\"metrics\">") && report.contains("raw pixels"), "metrics table");
+        String config = Files.readString(run.resolve("config.yaml"));
+        assertTrue(config.startsWith("# rll4j run configuration snapshot") && config.contains("# seed:      5"), config);
+        // the retrieval metrics are in the stats file, for the UI's retrieval page and ./rll ui
+        FileStatsStorage storage = new FileStatsStorage(run.resolve("stats.dl4j").toFile());
+        try {
+            String session = storage.listSessionIDs().get(0);
+            assertEquals(List.of(2L, 4L), RetrievalStats.read(storage, session).stream().map(RetrievalStats.Point::iteration)
+                    .toList());
+        } finally {
+            storage.close();
+        }
+
+        Run e = cli("evaluate", "--run", run.toString(), "--json", dir.resolve("eval.json").toString());
+        assertEquals(0, e.code(), e.out() + e.err());
+        assertTrue(e.out().contains("Recall@1") && Files.readString(dir.resolve("eval.json")).contains("\"Recall@1\""), e.out());
+
+        Path csv = dir.resolve("emb.csv");
+        Run m = cli("embed", "--run", run.toString(), "-o", csv.toString());
+        assertEquals(0, m.code(), m.out() + m.err());
+        List<String> rows = Files.readAllLines(csv);
+        assertEquals(41, rows.size(), "header + 40 test images");
+        assertEquals(2 + 16, rows.get(1).split(",").length);
+
+        Path query = Files.list(Files.list(data).sorted().toList().get(30)).sorted().findFirst().orElseThrow();
+        Run s = cli("search", "--run", run.toString(), "-k", "3", query.toString());
+        assertEquals(0, s.code(), s.out() + s.err());
+        assertTrue(s.out().contains("query " + query) && s.out().contains(" 1. 0.0000") && s.out().contains(" 3. "),
+                "the query itself (distance 0) ranks first among the test classes: " + s.out());
+    }
+
+    @Test
+    void resumingAStoppedRunGivesTheResultOfAnUninterruptedOne(@TempDir Path dir) throws Exception {
+        Path whole = dir.resolve("whole");
+        assertEquals(0, cli(train(whole)).code());
+        Path stopped = dir.resolve("stopped");
+        Run first = cli(train(stopped, "--stop-after", "2"));
+        assertEquals(0, first.code(), first.out() + first.err());
+        assertTrue(first.out().contains("stopped after iteration 2"), first.out());
+        assertEquals(2, Checkpoint.read(stopped).iteration());
+        assertTrue(!Files.exists(stopped.resolve("model.zip")), "not finished yet");
+        Run resumed = cli("train", "--resume", stopped.toString(), "--no-ui");
+        assertEquals(0, resumed.code(), resumed.out() + resumed.err());
+        assertTrue(resumed.out().contains("resuming " + stopped + " at iteration 2 (epoch 1, batch 0)"), resumed.out());
+        ComputationGraph a = ModelSerializer.restoreComputationGraph(whole.resolve("model.zip").toFile(), false);
+        ComputationGraph b = ModelSerializer.restoreComputationGraph(stopped.resolve("model.zip").toFile(), false);
+        assertEquals(0.0, a.params().sub(b.params()).norm2Number().doubleValue(), 1e-5 * a.params().norm2Number().doubleValue(),
+                "same final weights");
+        assertEquals(withoutSeconds(whole.resolve("metrics.csv")), withoutSeconds(stopped.resolve("metrics.csv")));
+    }
+
+    private static List<String> withoutSeconds(Path csv) throws Exception {
+        return Files.readAllLines(csv).stream().map(l -> l.replaceFirst("^([^,]*,[^,]*,[^,]*),[^,]*", "$1")).toList();
+    }
+
+    @Test
+    void badInputGivesExitCodesAndMessages(@TempDir Path dir) {
+        Run typo = cli("train", "--no-ui", "--set", "model.embedingDim=8");
+        assertEquals(Main.USAGE, typo.code());
+        assertTrue(typo.err().contains("config error: unknown key 'model.embedingDim' in 'model' (did you mean 'embeddingDim'?)"),
+                typo.err());
+        Run missing = cli("train", "--no-ui", "--run-dir", dir.resolve("r").toString(), "--set", "dataset.root=" + dir.resolve("nope"));
+        assertEquals(Main.IO, missing.code());
+        assertTrue(missing.err().contains("file not found: " + dir.resolve("nope") + " (dataset.root does not exist"), missing.err());
+        Run option = cli("train", "--bogus");
+        assertEquals(Main.USAGE, option.code());
+        assertTrue(option.err().contains("Unknown option: '--bogus'") && option.err().contains("see: ./rll train --help"),
+                option.err());
+        Run noRun = cli("evaluate", "--run", dir.resolve("none").toString());
+        assertEquals(Main.IO, noRun.code());
+        assertTrue(noRun.err().contains("config.yaml"), noRun.err());
+        Run resume = cli("train", "--resume", dir.toString(), "--no-ui");
+        assertEquals(Main.IO, resume.code(), resume.err());
+        Run help = cli("--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("train") && help.out().contains("evaluate") && help.out().contains("search"), help.out());
+    }
+
+    private static int count(String s, String part) {
+        int n = 0;
+        for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+}

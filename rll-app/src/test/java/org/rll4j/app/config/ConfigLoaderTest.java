@@ -1,0 +1,98 @@
+package org.rll4j.app.config;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.rll4j.loss.RankedListLossConfig;
+
+class ConfigLoaderTest {
+
+    @Test
+    void defaultsAreTheMainJob() {
+        RunConfig c = ConfigLoader.defaults();
+        assertEquals("folder", c.dataset().format());
+        assertEquals(Path.of("datasets/emoji32/images"), c.dataset().root());
+        assertEquals("halves", c.dataset().split());
+        assertEquals("small-cnn", c.model().backbone());
+        assertEquals(RankedListLossConfig.paper(), c.loss().config());
+        assertArrayEquals(new int[] {1, 2, 4, 8}, c.evaluation().recallAt());
+        assertEquals(9000, c.ui().port());
+    }
+
+    @Test
+    void fileThenOverridesAndSnapshotRoundTrip(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("c.yaml");
+        Files.writeString(f, """
+                seed: 7
+                dataset: {format: cub, root: /data/CUB_200_2011, split: official, imageSize: 227, resize: 256,
+                          normalization: imagenet, cropScaleMin: 0.16, flip: 0.5}
+                model: {backbone: bn-inception, embeddingDim: 512, multiLevel: true}
+                loss: {preset: cub, margin: 0.5}
+                optimizer: {type: sgd, learningRate: 0.01, decay: 0.1, decayEvery: 2000}
+                evaluation: {recallAt: [8, 1, 4, 2], bestMetric: map@r}
+                """);
+        RunConfig c = ConfigLoader.load(f, List.of("model.embeddingDim=64", "evaluation.recallAt=[1, 10]", "ui.enabled=false",
+                "evaluation.bestMetric=recall@10"));
+        assertEquals(7, c.seed());
+        assertEquals(64, c.model().embeddingDim());
+        assertEquals(0.5, c.loss().config().margin());
+        assertEquals(RankedListLossConfig.cub().alpha(), c.loss().config().alpha());
+        assertArrayEquals(new int[] {1, 10}, c.evaluation().recallAt());
+        assertEquals(false, c.ui().enabled());
+        assertEquals(c, ConfigLoader.fromYaml(ConfigLoader.toYaml(c)));
+        RunConfig d = ConfigLoader.defaults();
+        assertEquals(d, ConfigLoader.fromYaml(ConfigLoader.toYaml(d)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "model.embedingDim=64|unknown key 'model.embedingDim' in 'model' (did you mean 'embeddingDim'?); allowed keys: "
+                + "[backbone, dropout, embeddingDim, frozenBatchNorm, head, headBatchNorm, multiLevel, pretrained, widths]",
+        "modle.backbone=x|unknown key 'modle' at the top level (did you mean 'model'?); allowed keys: [dataset, evaluation, loss, "
+                + "model, optimizer, output, sampler, seed, training, ui]",
+        "model.backbone=vgg16|model.backbone must be one of [small-cnn, bn-inception, resnet50, squeezenet], found 'vgg16'",
+        "sampler.imagesPerClass=1|sampler.imagesPerClass must be an integer in [2, 1000], found 1",
+        "sampler.classesPerBatch=many|sampler.classesPerBatch must be an integer in [2, 100000], found 'many'",
+        "optimizer.learningRate=-1|optimizer.learningRate must be a number in [1.0E-12, 10], found -1",
+        "dataset.flip=often|dataset.flip must be a number in [0, 1], found 'often'",
+        "ui.enabled=maybe|ui.enabled must be true or false, found 'maybe'",
+        "evaluation.recallAt=[1, x]|evaluation.recallAt[1] must be an integer >= 1, found 'x'",
+        "evaluation.bestMetric=recall@16|evaluation.bestMetric must be one of recall@K for K in [1, 2, 4, 8], map@r or nmi; "
+                + "found 'recall@16'",
+        "loss.weightGradient=fast|loss.weightGradient must be one of [constant, flow], found 'fast'",
+        "dataset.resize=16|dataset.resize (16) must be >= dataset.imageSize (32): the test crop is taken from the resized image",
+        "model=3|model must be a mapping of keys, found 3",
+        "dataset.split=official|dataset.split 'official' exists for cub, sop and inshop only; use 'halves' for folder",
+        "no-equals-sign|an override must look like key=value (e.g. model.embeddingDim=64), found 'no-equals-sign'"})
+    void badValuesNameTheKeyTheValueAndWhatIsAllowed(String override, String message) {
+        assertEquals(message, assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of(override))).getMessage());
+    }
+
+    @Test
+    void lossValuesAreValidatedByTheLossConfig() {
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("loss.alpha=0.1",
+                "loss.margin=0.4")));
+        assertEquals(true, e.getMessage().startsWith("loss: "), e.getMessage());
+    }
+
+    @Test
+    void malformedFileNamesTheFile(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, "model: [unclosed\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(f, List.of()));
+        assertEquals(true, e.getMessage().startsWith("cannot parse config file " + f), e.getMessage());
+        Files.writeString(f, "- a list\n");
+        assertEquals("config file " + f + " must hold a mapping of sections (dataset:, model:, ...), found ArrayList",
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(f, List.of())).getMessage());
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> ConfigLoader.load(dir.resolve("missing.yaml"), List.of()));
+    }
+}
