@@ -69,7 +69,8 @@ public final class Main {
         return cli;
     }
 
-    static int exitCode(Throwable e) {
+    /** The exit code for an error that ended a command (see the class comment). */
+    public static int exitCode(Throwable e) {
         if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
             return USAGE;
         }

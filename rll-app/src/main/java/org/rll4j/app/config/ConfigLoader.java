@@ -214,7 +214,7 @@ public final class ConfigLoader {
 
         Section t = top.section("training");
         RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 12, 1, 1_000_000),
-                t.integer("checkpointEvery", 100, 0, Integer.MAX_VALUE));
+                t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 100, 0, Integer.MAX_VALUE));
         t.finish();
 
         Section e = top.section("evaluation");

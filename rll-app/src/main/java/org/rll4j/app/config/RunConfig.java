@@ -156,9 +156,14 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
 
     /**
      * @param epochs passes over the training classes (an epoch visits every eligible class once)
+     * @param iterations if > 0, the run's length in iterations instead of epochs (the paper's unit)
      * @param checkpointEvery iterations between checkpoints (0 = only at the end)
      */
-    public record Training(int epochs, int checkpointEvery) {
+    public record Training(int epochs, int iterations, int checkpointEvery) {
+        /** Iterations of the run, given the batches of an epoch. */
+        public long totalIterations(int batchesPerEpoch) {
+            return iterations > 0 ? iterations : (long) epochs * batchesPerEpoch;
+        }
     }
 
     /**
@@ -273,7 +278,8 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         o.put("decay", optimizer.decay());
         o.put("decayEvery", optimizer.decayEvery());
         m.put("optimizer", o);
-        m.put("training", ordered("epochs", training.epochs(), "checkpointEvery", training.checkpointEvery()));
+        m.put("training", ordered("epochs", training.epochs(), "iterations", training.iterations(), "checkpointEvery",
+                training.checkpointEvery()));
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("every", evaluation.every());
         e.put("recallAt", Arrays.stream(evaluation.recallAt()).boxed().toList());

@@ -41,6 +41,10 @@ public final class Trainer {
         default void started(StatsStorage storage, String sessionId) {
         }
 
+        /** Training is about to start (or continue) with this network; e.g. to add DL4J listeners. */
+        default void training(ComputationGraph network) {
+        }
+
         /** An evaluation finished (baselines too). */
         default void evaluated(MetricsLog.Evaluation evaluation) {
         }
@@ -159,10 +163,11 @@ public final class Trainer {
         RunConfig.Sampler s = config.sampler();
         ClassBalancedBatchSampler sampler = ClassBalancedBatchSampler.builder().labels(data.train().labels())
                 .classesPerBatch(s.classesPerBatch()).samplesPerClass(s.imagesPerClass()).seed(config.seed()).build();
-        long total = (long) config.training().epochs() * sampler.batchesPerEpoch();
+        long total = config.training().totalIterations(sampler.batchesPerEpoch());
         net.setListeners(new StatsListener(storage, 5, at.statsSession()));
-        out.printf(Locale.ROOT, "training: %d epochs x %d batches of %d classes x %d images = %d iterations%n",
-                config.training().epochs(), sampler.batchesPerEpoch(), s.classesPerBatch(), s.imagesPerClass(), total);
+        listeners.forEach(l -> l.training(net));
+        out.printf(Locale.ROOT, "training: %d iterations (%.1f epochs of %d batches) of %d classes x %d images%n", total,
+                total / (double) sampler.batchesPerEpoch(), sampler.batchesPerEpoch(), s.classesPerBatch(), s.imagesPerClass());
         long iteration = at.iteration();
         double bestValue = at.bestValue();
         long bestIteration = at.bestIteration();

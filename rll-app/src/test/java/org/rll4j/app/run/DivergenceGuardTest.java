@@ -1,0 +1,37 @@
+package org.rll4j.app.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rll4j.app.config.ConfigLoader;
+import org.rll4j.app.config.RunConfig;
+
+class DivergenceGuardTest {
+
+    @Test
+    void aNonFiniteEmbeddingStopsTrainingWithAdvice(@TempDir Path dir) throws Exception {
+        RunConfig config = ConfigLoader.load(null, List.of("dataset.root=../datasets/emoji32/images", "model.widths=[4,4,4]",
+                "model.embeddingDim=4", "evaluation.baselines=false", "training.epochs=1", "ui.enabled=false"));
+        Trainer trainer = new Trainer(config, dir.resolve("run"), new PrintStream(new ByteArrayOutputStream()))
+                .listener(new Trainer.Listener() {
+                    @Override
+                    public void training(ComputationGraph network) {
+                        network.getLayer("embedding").getParam("W").putScalar(0, 0, Float.NaN);
+                    }
+                });
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> trainer.train("# test\n"));
+        assertTrue(e.getMessage().startsWith("training diverged at iteration 1: the embedding became non-finite"), e.getMessage());
+        assertTrue(e.getMessage().contains("Try a smaller optimizer.learningRate (now 0.002)"), e.getMessage());
+        assertTrue(e.getMessage().contains(Checkpoint.folder(dir.resolve("run")).toString()), e.getMessage());
+        assertEquals(4, org.rll4j.app.Main.exitCode(e));
+    }
+}
