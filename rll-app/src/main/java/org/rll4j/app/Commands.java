@@ -50,9 +50,10 @@ final class Commands {
     }
 
     /** Options shared by the commands that read a config. */
-    static final class ConfigOptions {
+    static class ConfigOptions {
         @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-                description = "YAML or JSON run configuration (default: the main job; shipped configs are in configs/)")
+                description = "YAML or JSON run configuration (default: the main job's, or RUN_DIR/config.yaml with --run; "
+                        + "shipped configs are in configs/)")
         Path config;
 
         @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
@@ -125,7 +126,7 @@ final class Commands {
     }
 
     /** A trained model and the config it was trained with: a run directory, or a model file plus a config. */
-    static final class ModelOptions {
+    static final class ModelOptions extends ConfigOptions {
         @Option(names = "--run", paramLabel = "RUN_DIR", description = "a run directory: its config snapshot and model")
         Path run;
 
@@ -134,13 +135,6 @@ final class Commands {
 
         @Option(names = "--best", description = "with --run: the best model (best.zip) instead of the final one")
         boolean best;
-
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-                description = "the run configuration (default with --run: RUN_DIR/config.yaml; else the main job's)")
-        Path config;
-
-        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE", description = "override a config key")
-        List<String> overrides = new ArrayList<>();
 
         RunConfig config() throws java.io.IOException {
             Path file = config != null ? config : run != null ? run.resolve(Trainer.CONFIG_FILE) : null;
