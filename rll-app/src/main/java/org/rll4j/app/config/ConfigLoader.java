@@ -144,8 +144,8 @@ public final class ConfigLoader {
         int imageSize = d.integer("imageSize", 32, 8, 4096);
         int resize = d.integer("resize", imageSize, 8, 4096);
         String normalization = d.choice("normalization", "unit", List.of("unit", "imagenet", "caffe_bgr", "none"));
-        double cropScaleMin = d.number("cropScaleMin", 1.0, 0.01, 1.0);
-        double flip = d.number("flip", 0.0, 0.0, 1.0);
+        double cropScaleMin = d.number("cropScaleMin", 0.6, 0.01, 1.0);
+        double flip = d.number("flip", 0.5, 0.0, 1.0);
         d.finish();
         RunConfig.Dataset dataset = new RunConfig.Dataset(format, root, split, test == null ? null : Path.of(test), imageSize,
                 resize, normalization, cropScaleMin, flip);
@@ -158,7 +158,7 @@ public final class ConfigLoader {
         Section m = top.section("model");
         String backbone = m.choice("backbone", "small-cnn", RunConfig.BACKBONES);
         int[] widths = m.integers("widths", new int[] {32, 64, 128}, 1);
-        RunConfig.Model model = new RunConfig.Model(backbone, widths, m.choice("head", "global", List.of("global", "pooled-conv")),
+        RunConfig.Model model = new RunConfig.Model(backbone, widths, m.choice("head", "pooled-conv", List.of("global", "pooled-conv")),
                 m.integer("embeddingDim", 128, 1, 65_536),
                 m.bool("multiLevel", false), m.bool("headBatchNorm", false), m.number("dropout", 0.0, 0.0, 0.99),
                 m.string("pretrained", "none"), m.bool("frozenBatchNorm", false));
@@ -213,12 +213,12 @@ public final class ConfigLoader {
         o.finish();
 
         Section t = top.section("training");
-        RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 12, 1, 1_000_000),
-                t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 100, 0, Integer.MAX_VALUE));
+        RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 10, 1, 1_000_000),
+                t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 58, 0, Integer.MAX_VALUE));
         t.finish();
 
         Section e = top.section("evaluation");
-        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 100, 0, Integer.MAX_VALUE),
+        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 116, 0, Integer.MAX_VALUE),
                 e.integers("recallAt", new int[] {1, 2, 4, 8}, 1), e.bool("nmi", true), e.bool("baselines", true),
                 e.string("bestMetric", "recall@1").toLowerCase(Locale.ROOT), e.integer("batchSize", 256, 1, 100_000),
                 e.integer("reportQueries", 12, 0, 1000));
