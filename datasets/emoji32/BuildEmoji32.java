@@ -35,10 +35,12 @@
  *         = floor( (N + 510) / 1020 ),  N = sum over k of (c_k*a_k + 255*(255 - a_k))
  *
  *   N <= 4*255*255, so everything fits in an int; out is in 0..255.
+ *   With the optional 4th argument 64 (the full-size set, not committed; see build.sh --size 64) the
+ *   block is the single pixel (x, y): out = floor((2N + 255) / 510) = round half up of N / 255.
  *   Fully transparent pixels therefore become white (255, 255, 255) whatever their stored colour.
  *
  * Output
- *   32x32 8-bit RGB PNG (colour type 2, no alpha channel) written by the JDK's ImageIO PNG writer
+ *   32x32 (or 64x64) 8-bit RGB PNG (colour type 2, no alpha channel) written by the JDK's ImageIO PNG writer
  *   from a TYPE_3BYTE_BGR image with default settings and no metadata (no timestamps), so the same
  *   pixels give the same bytes for the same JDK. Codes are processed in sorted order.
  *
@@ -65,14 +67,18 @@ import javax.imageio.ImageIO;
 public final class BuildEmoji32 {
 
     static final int IN = 64;
-    static final int OUT = 32;
+    /** Output side: 32 (the committed set, 2x2 box filter) or 64 (composite only), from the optional 4th argument. */
+    static int OUT = 32;
     static final Set<String> SKIN_TONES = Set.of("1f3fb", "1f3fc", "1f3fd", "1f3fe", "1f3ff");
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
+        if (args.length != 3 && !(args.length == 4 && (args[3].equals("32") || args[3].equals("64")))) {
             System.err.println("usage: java -Djava.awt.headless=true BuildEmoji32.java"
-                    + " <google-dir> <twitter-dir> <out-dir>");
+                    + " <google-dir> <twitter-dir> <out-dir> [32|64]");
             System.exit(2);
+        }
+        if (args.length == 4) {
+            OUT = Integer.parseInt(args[3]);
         }
         try {
             run(Path.of(args[0]), Path.of(args[1]), Path.of(args[2]));
@@ -189,15 +195,17 @@ public final class BuildEmoji32 {
         for (int y = 0; y < OUT; y++) {
             for (int x = 0; x < OUT; x++) {
                 for (int ch = 0; ch < 3; ch++) {
+                    int f = IN / OUT; // box side: 2 for 32x32, 1 for 64x64
+                    int den = 255 * f * f;
                     int n = 0;
-                    for (int j = 0; j < 2; j++) {
-                        for (int i = 0; i < 2; i++) {
-                            int[] p = rgba[(2 * y + j) * IN + (2 * x + i)];
+                    for (int j = 0; j < f; j++) {
+                        for (int i = 0; i < f; i++) {
+                            int[] p = rgba[(f * y + j) * IN + (f * x + i)];
                             int a = p[3];
                             n += p[ch] * a + 255 * (255 - a);
                         }
                     }
-                    px[ch] = (n + 510) / 1020; // round half up of n / 1020
+                    px[ch] = (2 * n + den) / (2 * den); // round half up of n / den (for 32x32: (n + 510) / 1020)
                 }
                 // TYPE_3BYTE_BGR raster bands are R, G, B in that order (the BGR is the byte layout).
                 wr.setPixel(x, y, px);

@@ -3,6 +3,9 @@
 # emoji-datasource-google and emoji-datasource-twitter (pinned versions, pinned tarball sha256).
 #
 #   bash datasets/emoji32/build.sh        (from any directory; needs npm, java >= 17, tar, sha256sum)
+#   bash datasets/emoji32/build.sh --size 64
+#        the full-size 64x64 set (composited onto white, no resize) into datasets/emoji64/ instead;
+#        not committed (about 15 MB), used by configs/emoji64.yaml
 #
 # Steps: npm pack both packages into a temporary directory (only the npm registry is contacted),
 # verify the tarballs' sha256, untar the 64x64 images, convert them with BuildEmoji32.java into a
@@ -18,8 +21,18 @@ GOOGLE_SHA256=fb5fd131b362aab7a55542d2a147a79708cce0a8b1c1bbacd470172708b5c438
 TWITTER_SHA256=f64a530c63bca463bd8317fdc4615ce63a53a0c65018e4ce2d848aaba7a28877
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-TARGET="$HERE/images"
-MANIFEST="$HERE/MANIFEST.sha256"
+SIZE=32
+if [[ $# -gt 0 ]]; then
+    [[ $# -eq 2 && "$1" == "--size" && ( "$2" == 32 || "$2" == 64 ) ]] || { echo "usage: build.sh [--size 32|64]" >&2; exit 2; }
+    SIZE="$2"
+fi
+OUTDIR="$HERE"
+if [[ "$SIZE" == 64 ]]; then
+    OUTDIR="$(dirname "$HERE")/emoji64"
+    mkdir -p "$OUTDIR"
+fi
+TARGET="$OUTDIR/images"
+MANIFEST="$OUTDIR/MANIFEST.sha256"
 
 die() { echo "build.sh: ERROR: $*" >&2; exit 1; }
 log() { echo "build.sh: $*" >&2; }
@@ -76,10 +89,10 @@ tar -xzf "$GOOGLE_TGZ" -C "$WORK/google" --no-same-owner --no-same-permissions p
 tar -xzf "$TWITTER_TGZ" -C "$WORK/twitter" --no-same-owner --no-same-permissions package/img/twitter/64
 
 # Staging folder next to the target (same file system, so the final moves are renames).
-STAGE="$(mktemp -d "$HERE/.images.tmp.XXXXXX")"
+STAGE="$(mktemp -d "$OUTDIR/.images.tmp.XXXXXX")"
 log "converting into $STAGE"
 java -Djava.awt.headless=true "$HERE/BuildEmoji32.java" \
-    "$WORK/google/package/img/google/64" "$WORK/twitter/package/img/twitter/64" "$STAGE/images" >&2
+    "$WORK/google/package/img/google/64" "$WORK/twitter/package/img/twitter/64" "$STAGE/images" "$SIZE" >&2
 
 # Every class folder must hold exactly google.png and twitter.png.
 CLASSES=0
@@ -100,7 +113,7 @@ done
 chmod 755 "$STAGE/images"
 chmod 644 "$STAGE/MANIFEST.sha256"
 if [[ -e "$TARGET" ]]; then
-    OLD="$HERE/.images.old.$$"
+    OLD="$OUTDIR/.images.old.$$"
     mv "$TARGET" "$OLD"
 fi
 mv "$STAGE/images" "$TARGET"
