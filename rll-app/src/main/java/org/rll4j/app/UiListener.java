@@ -51,6 +51,17 @@ final class UiListener implements Trainer.Listener, AutoCloseable {
         }
     }
 
+    /** Stops the server before the trainer closes the stats storage it reads. */
+    @Override
+    public void finished() {
+        close();
+    }
+
+    /** The server while training, or null (for tests). */
+    TrainingUi ui() {
+        return ui;
+    }
+
     @Override
     public void close() {
         if (ui != null) {

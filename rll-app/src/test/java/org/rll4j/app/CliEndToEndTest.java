@@ -35,17 +35,7 @@ class CliEndToEndTest {
 
     @BeforeAll
     static void tinyEmojiSet() throws Exception {
-        data = shared.resolve("emoji40");
-        try (Stream<Path> classes = Files.list(Path.of("..", "datasets", "emoji32", "images"))) {
-            for (Path c : classes.sorted().limit(40).toList()) {
-                Path target = Files.createDirectories(data.resolve(c.getFileName().toString()));
-                try (Stream<Path> images = Files.list(c)) {
-                    for (Path i : images.toList()) {
-                        Files.copy(i, target.resolve(i.getFileName().toString()));
-                    }
-                }
-            }
-        }
+        data = TinyEmoji.copy(shared.resolve("emoji40"), 40);
     }
 
     record Run(int code, String out, String err) {

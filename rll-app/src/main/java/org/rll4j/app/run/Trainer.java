@@ -45,6 +45,10 @@ public final class Trainer {
         default void training(ComputationGraph network) {
         }
 
+        /** The run is over (finished, stopped or failed); its stats storage closes right after this. */
+        default void finished() {
+        }
+
         /** An evaluation finished (baselines too). */
         default void evaluated(MetricsLog.Evaluation evaluation) {
         }
@@ -122,6 +126,7 @@ public final class Trainer {
             }
             return loop(data, net, log, eval, start, storage);
         } finally {
+            listeners.forEach(Listener::finished);
             storage.close();
         }
     }
@@ -154,6 +159,7 @@ public final class Trainer {
         try {
             return t.loop(data, net, log, eval, c, storage);
         } finally {
+            listeners.forEach(Listener::finished);
             storage.close();
         }
     }

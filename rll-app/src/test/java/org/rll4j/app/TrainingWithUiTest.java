@@ -1,0 +1,59 @@
+package org.rll4j.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rll4j.app.config.ConfigLoader;
+import org.rll4j.app.config.RunConfig;
+import org.rll4j.app.run.MetricsLog;
+import org.rll4j.app.run.Trainer;
+import org.rll4j.app.ui.RetrievalUIModule;
+
+/** While a run trains, the UI answers on its stock page and its retrieval page serves the run's metrics. */
+@Tag("training")
+class TrainingWithUiTest {
+
+    @Test
+    void theUiServesTheRunsRetrievalMetricsWhileItTrains(@TempDir Path dir) throws Exception {
+        Path data = TinyEmoji.copy(dir.resolve("emoji40"), 40);
+        RunConfig config = ConfigLoader.load(null, List.of("dataset.root=" + data, "model.widths=[8,16,16]",
+                "model.embeddingDim=16", "sampler.classesPerBatch=8", "training.epochs=2", "evaluation.every=2",
+                "evaluation.baselines=false", "evaluation.nmi=false"));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(log, true);
+        HttpClient http = HttpClient.newHttpClient();
+        List<String> seen = new ArrayList<>();
+        try (UiListener ui = new UiListener(true, 0, true, out)) {
+            new Trainer(config, dir.resolve("run"), out).listener(ui).listener(new Trainer.Listener() {
+                @Override
+                public void evaluated(MetricsLog.Evaluation e) {
+                    try {
+                        String base = ui.ui().url();
+                        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/train/overview")).build(),
+                                HttpResponse.BodyHandlers.ofString()).statusCode());
+                        seen.add(http.send(HttpRequest.newBuilder(URI.create(base + RetrievalUIModule.DATA_PATH)).build(),
+                                HttpResponse.BodyHandlers.ofString()).body());
+                    } catch (Exception ex) {
+                        throw new AssertionError(ex);
+                    }
+                }
+            }).train("# test\n");
+        }
+        assertEquals(2, seen.size());
+        assertTrue(seen.get(1).contains("Recall@1") && seen.get(1).contains("MAP@R"), seen.get(1));
+        assertTrue(log.toString().contains("DL4J training UI: http://localhost:"), log.toString());
+    }
+}
