@@ -273,7 +273,7 @@ public final class ExactNeighbours {
 
     private static void scanTile(FloatBuffer tile, int row0, int col0, int rows, int cols, boolean sameSet,
                                  TopK[] selectors, RowObserver observer, int threads) {
-        int chunks = Math.min(threads, rows);
+        int chunks = Math.min(8 * threads, rows); // several chunks per thread: balance when cores are shared
         IntStream.range(0, chunks).parallel().forEach(c -> {
             float[] row = new float[cols];
             int from = (int) ((long) rows * c / chunks);
@@ -298,7 +298,7 @@ public final class ExactNeighbours {
                 float gate = Math.min(observe, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
                 for (int j = 0; j < cols; j++) {
                     float v = row[j];
-                    if (v >= gate && v != Float.NEGATIVE_INFINITY) {
+                    if (v >= gate) { // never true for the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
                         if (top != null && v > keep) {
                             top.add(v, col0 + j);
                             keep = top.threshold();

@@ -346,7 +346,7 @@ public final class KMeans {
             Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
             Arrays.fill(bestIndex, -1);
             gemm.rowBlock(x, row0, rows, c, (r0, c0, nr, nc, tile) -> {
-                int chunks = Math.min(threads, nr);
+                int chunks = Math.min(8 * threads, nr);
                 IntStream.range(0, chunks).parallel().forEach(ch -> {
                     float[] row = new float[nc];
                     int from = (int) ((long) nr * ch / chunks);
