@@ -22,10 +22,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Method: queries are taken {@code r} rows at a time and the gallery {@code blockSize} rows at a
  * time; each {@code r x blockSize} tile of similarities is one GEMM into a reused buffer
- * ({@link BlockedGemm}), and every query row of the tile is scanned in Java by a {@link TopK}
- * selector (parallel over rows, on the common fork-join pool). {@code r = blockSize}, lowered when
- * {@code k} is large so that the selectors' buffers ({@code 16 r k} bytes) stay within the tile's
- * size. Memory beyond the inputs: about {@code 8 blockSize^2} bytes plus the results.
+ * ({@link BlockedGemm}), and every query row of the tile is scanned in Java by a streaming top-k
+ * selector (threshold filter, then quickselect over packed (similarity, index) keys; parallel over
+ * rows on the common fork-join pool). {@code r = blockSize}, lowered when {@code k} is large so that
+ * the selectors' buffers ({@code 16 r k} bytes) stay within the tile's size. Memory beyond the
+ * inputs: the tile ({@code 4 r blockSize} bytes off-heap), the selectors and the results.
  */
 public final class ExactNeighbours {
 
@@ -47,10 +48,11 @@ public final class ExactNeighbours {
     }
 
     /**
-     * Sees every similarity row segment during a search, for metrics that need more than the top k
-     * (package-private: used by {@link RetrievalEvaluator} to rank the first same-class item). Calls
-     * for different queries may come from different threads at once; {@code startBlock} and
-     * {@code endBlock} come from the calling thread, before and after a block of queries.
+     * Sees, during a search, every item whose similarity reaches a per-query gate, for metrics that
+     * need more than the top k (package-private: used by {@link RetrievalEvaluator} to rank the first
+     * same-class item). Calls for different queries may come from different threads at once;
+     * {@code startBlock} and {@code endBlock} come from the calling thread, before and after a block
+     * of queries.
      */
     interface RowObserver {
         void startBlock(int firstQuery, int queries);

@@ -38,8 +38,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * by the smaller gallery index everywhere. R-Precision and MAP@R use each query's top {@code max R}
  * list (R = the query's same-class gallery items; for classes of thousands of items this grows the
  * selection buffers, not the similarity tiles). Recall@K and Precision@1 use the rank of each query's
- * first same-class item, found in the same pass ({@link FirstHitRanks}), so any K (1000 for SOP)
- * costs no selection of K items.
+ * first same-class item, found in the same pass (items clearly above the query's best same-class
+ * similarity are counted, the few within float rounding of it are resolved exactly afterwards), so
+ * any K (1000 for SOP) costs no selection of K items.
  *
  * <p><b>Clustering.</b> k-means runs on the query set with as many clusters as query classes,
  * seeded by {@code seed}; NMI uses the named normalisation (arithmetic mean by default).
