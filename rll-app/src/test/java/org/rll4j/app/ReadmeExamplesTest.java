@@ -30,6 +30,8 @@ import org.rll4j.data.ImageList;
 import org.rll4j.data.ImageListSource;
 import org.rll4j.data.ImagePipeline;
 import org.rll4j.data.SampledDataSetIterator;
+import org.rll4j.eval.RetrievalEvaluator;
+import org.rll4j.eval.RetrievalReport;
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.loss.RankedListLossLayer;
 import org.rll4j.models.EmbeddingExtractor;
@@ -88,6 +90,22 @@ class ReadmeExamplesTest {
                 .embed(ImageListSource.of(split.test()), ImagePipeline.test(36, 32), 64);
         assertArrayEquals(new long[] {12, 16}, e.vectors().shape());
         ((SampledDataSetIterator) it).close();
+
+        // README "Evaluating retrieval", on the 12 test embeddings of 4 unseen classes
+        Path runDir = root;
+        RetrievalReport report = RetrievalEvaluator.builder()
+                .recallAt(1, 2, 4, 8)                             // SOP: 1, 10, 100, 1000; In-Shop: 1, 10, 20, 30, 40, 50
+                .nmi(true).clusteringF1(true).seed(42)            // k-means with one cluster per class
+                .build()
+                .evaluate(e.vectors(), e.labels());               // one set: each query left out of its own ranking
+        System.out.print(report.toTable());
+        report.writeJson(runDir.resolve("retrieval.json"));       // temp file + rename
+        double r1 = report.recallAt(1);
+        double mapAtR = report.mapAtR();
+        double nmi = report.nmi();                                // "NMI (arithmetic)" in the table and JSON
+        assertEquals(12, report.queries());
+        assertTrue(r1 >= 0 && r1 <= 1 && mapAtR >= 0 && mapAtR <= 1 && nmi >= 0 && nmi <= 1, report.toTable());
+        assertTrue(Files.readString(runDir.resolve("retrieval.json")).contains("\"NMI (arithmetic)\""));
         FileNotFoundException missing = assertThrows(FileNotFoundException.class, () -> PretrainedWeights.restore(
                 PretrainedWeights.ZooWeights.RESNET50_IMAGENET, root.resolve("no-cache")));
         assertTrue(missing.getMessage().contains("resnet50_dl4j_inference.v3.zip"), missing.getMessage());

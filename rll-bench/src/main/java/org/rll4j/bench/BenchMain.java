@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Benchmark commands (not tests). Each compares against a baseline measured in the same run.
- * Usage: {@code ./rll bench loss|data [options]}.
+ * Usage: {@code ./rll bench loss|data|models|eval [options]}.
  */
 public final class BenchMain {
 
@@ -19,17 +19,22 @@ public final class BenchMain {
             System.out.println("usage: ./rll bench loss [--warmup N] [--runs N]");
             System.out.println("       ./rll bench data [--images N] [--epochs N]");
             System.out.println("       ./rll bench models [--steps N] [--large 0|1]");
+            System.out.println("       ./rll bench eval [--n N] [--classes N] [--dims 0|D] [--block N] [--kmeans-iters N]");
             System.out.println("  loss   Ranked List Loss forward+backward at the paper's batch shapes, vs the brute-force reference");
             System.out.println("  data   images/s of the training image pipeline with 1 and 2 workers, vs decoding alone");
             System.out.println("  models training step per image, RLL head vs softmax head (small CNN; BN-Inception at 227 with --large 1)");
+            System.out.println("  eval   retrieval metrics at SOP scale (60,502 x 11,316 classes, D = 128 and 512 unless --dims D) vs the bare GEMM;");
+            System.out.println("         k-means/NMI with --kmeans-iters iterations (default 10; 0 skips it)");
             System.exit(args.length == 0 ? 2 : 0);
         }
         java.util.Map<String, Integer> options = new java.util.HashMap<>(java.util.Map.of(
                 "--warmup", 30, "--runs", 100, "--images", 1200, "--epochs", 3, "--steps", 5, "--large", 0));
+        options.putAll(java.util.Map.of("--n", 60_502, "--classes", 11_316, "--dims", 0, "--block", 4096, "--kmeans-iters", 10));
+        java.util.Set<String> zeroAllowed = java.util.Set.of("--large", "--dims", "--kmeans-iters");
         for (int i = 1; i < args.length; i++) {
             String opt = args[i];
             if (options.containsKey(opt) && i + 1 < args.length) {
-                options.put(opt, parse(opt, args[++i], opt.equals("--large") ? 0 : 1));
+                options.put(opt, parse(opt, args[++i], zeroAllowed.contains(opt) ? 0 : 1));
             } else {
                 System.err.println("unknown option or missing value: " + opt + " (known: " + new java.util.TreeSet<>(options.keySet()) + ")");
                 System.exit(2);
@@ -39,8 +44,10 @@ public final class BenchMain {
             case "loss" -> LossBenchmark.run(options.get("--warmup"), options.get("--runs"));
             case "data" -> DataBenchmark.run(options.get("--images"), options.get("--epochs"));
             case "models" -> ModelBenchmark.run(options.get("--steps"), options.get("--large") != 0);
+            case "eval" -> EvalBenchmark.run(options.get("--n"), options.get("--classes"), options.get("--dims"),
+                    options.get("--block"), options.get("--kmeans-iters"));
             default -> {
-                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data, models");
+                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data, models, eval");
                 System.exit(2);
             }
         }

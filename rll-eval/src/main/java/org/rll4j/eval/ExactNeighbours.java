@@ -22,10 +22,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Method: queries are taken {@code r} rows at a time and the gallery {@code blockSize} rows at a
  * time; each {@code r x blockSize} tile of similarities is one GEMM into a reused buffer
- * ({@link BlockedGemm}), and every query row of the tile is scanned in Java by a {@link TopK}
- * selector (parallel over rows, on the common fork-join pool). {@code r = blockSize}, lowered when
- * {@code k} is large so that the selectors' buffers ({@code 16 r k} bytes) stay within the tile's
- * size. Memory beyond the inputs: about {@code 8 blockSize^2} bytes plus the results.
+ * ({@link BlockedGemm}), and every query row of the tile is scanned in Java by a streaming top-k
+ * selector (threshold filter, then quickselect over packed (similarity, index) keys; parallel over
+ * rows on the common fork-join pool). {@code r = blockSize}, lowered when {@code k} is large so that
+ * the selectors' buffers ({@code 16 r k} bytes) stay within the tile's size. Memory beyond the
+ * inputs: the tile ({@code 4 r blockSize} bytes off-heap), the selectors and the results.
  */
 public final class ExactNeighbours {
 
@@ -44,6 +45,28 @@ public final class ExactNeighbours {
          * @param similarities the matching inner products, same layout
          */
         void accept(int firstQuery, int queries, int k, int[] indices, float[] similarities);
+    }
+
+    /**
+     * Sees, during a search, every item whose similarity reaches a per-query gate, for metrics that
+     * need more than the top k (package-private: used by {@link RetrievalEvaluator} to rank the first
+     * same-class item). Calls for different queries may come from different threads at once;
+     * {@code startBlock} and {@code endBlock} come from the calling thread, before and after a block
+     * of queries.
+     */
+    interface RowObserver {
+        void startBlock(int firstQuery, int queries);
+
+        /** @return the smallest similarity {@link #offer} needs to see for this query (+Infinity: none) */
+        float gate(int query);
+
+        /**
+         * Called for every gallery item whose similarity to {@code query} is at least
+         * {@code gate(query)}, in increasing gallery index order; never for the query itself.
+         */
+        void offer(int query, float similarity, int index);
+
+        void endBlock(int firstQuery, int queries);
     }
 
     /** Neighbours of every query, row-major {@code [queries][k]}. */
@@ -132,7 +155,7 @@ public final class ExactNeighbours {
 
     /** @return query rows per tile: the block size, lowered for large k (see the class comment) */
     public int queryRowsPerTile() {
-        long cap = Math.max(1L, (long) blockSize * blockSize / (4L * k));
+        long cap = Math.max(1L, (long) blockSize * blockSize / (4L * Math.max(1, k)));
         return (int) Math.min(blockSize, cap);
     }
 
@@ -190,7 +213,20 @@ public final class ExactNeighbours {
         };
     }
 
+    /**
+     * Search with an optional observer; {@code k = 0} (package-private) runs the observer alone.
+     * Inputs must already be checked float matrices.
+     */
+    static void observe(INDArray q, INDArray g, boolean sameSet, int k, int blockSize, BlockListener listener,
+                        RowObserver observer) {
+        new ExactNeighbours(k, blockSize).run(q, g, sameSet, listener, observer);
+    }
+
     private void run(INDArray q, INDArray g, boolean sameSet, BlockListener listener) {
+        run(q, g, sameSet, listener, null);
+    }
+
+    private void run(INDArray q, INDArray g, boolean sameSet, BlockListener listener, RowObserver observer) {
         if (q.size(1) != g.size(1)) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "queries and gallery must have the same dimension, found %d and %d", q.size(1), g.size(1)));
@@ -205,8 +241,8 @@ public final class ExactNeighbours {
         }
         int rowsPerTile = Math.min(queryRowsPerTile(), nq);
         BlockedGemm gemm = new BlockedGemm(rowsPerTile, Math.min(blockSize, ng));
-        TopK[] selectors = new TopK[rowsPerTile];
-        for (int i = 0; i < rowsPerTile; i++) {
+        TopK[] selectors = new TopK[k > 0 ? rowsPerTile : 0];
+        for (int i = 0; i < selectors.length; i++) {
             selectors[i] = new TopK(k);
         }
         int[] indices = new int[rowsPerTile * k];
@@ -214,36 +250,67 @@ public final class ExactNeighbours {
         int threads = Math.max(1, Math.min(rowsPerTile, Runtime.getRuntime().availableProcessors()));
         for (int row0 = 0; row0 < nq; row0 += rowsPerTile) {
             int rows = Math.min(rowsPerTile, nq - row0);
-            for (int i = 0; i < rows; i++) {
+            for (int i = 0; i < rows && k > 0; i++) {
                 selectors[i].reset();
             }
-            gemm.rowBlock(q, row0, rows, g, (r0, c0, nr, nc, tile) -> scanTile(tile, r0, c0, nr, nc, sameSet, selectors, threads));
-            for (int i = 0; i < rows; i++) {
-                int got = selectors[i].drainSorted(indices, sims, i * k);
-                if (got != k) {
-                    throw new IllegalStateException("selector kept " + got + " of " + k + " neighbours for query " + (row0 + i));
-                }
+            if (observer != null) {
+                observer.startBlock(row0, rows);
             }
-            listener.accept(row0, rows, k, indices, sims);
+            gemm.rowBlock(q, row0, rows, g,
+                    (r0, c0, nr, nc, tile) -> scanTile(tile, r0, c0, nr, nc, sameSet, k > 0 ? selectors : null, observer, threads));
+            if (observer != null) {
+                observer.endBlock(row0, rows);
+            }
+            if (k > 0) {
+                for (int i = 0; i < rows; i++) {
+                    int got = selectors[i].drainSorted(indices, sims, i * k);
+                    if (got != k) {
+                        throw new IllegalStateException("selector kept " + got + " of " + k + " neighbours for query " + (row0 + i));
+                    }
+                }
+                listener.accept(row0, rows, k, indices, sims);
+            }
         }
     }
 
     private static void scanTile(FloatBuffer tile, int row0, int col0, int rows, int cols, boolean sameSet,
-                                 TopK[] selectors, int threads) {
-        int chunks = Math.min(threads, rows);
+                                 TopK[] selectors, RowObserver observer, int threads) {
+        int chunks = Math.min(8 * threads, rows); // several chunks per thread: balance when cores are shared
         IntStream.range(0, chunks).parallel().forEach(c -> {
             float[] row = new float[cols];
             int from = (int) ((long) rows * c / chunks);
             int to = (int) ((long) rows * (c + 1) / chunks);
             for (int i = from; i < to; i++) {
                 tile.get(i * cols, row, 0, cols);
+                int query = row0 + i;
                 if (sameSet) {
-                    int self = row0 + i - col0;
+                    int self = query - col0;
                     if (self >= 0 && self < cols) {
                         row[self] = Float.NEGATIVE_INFINITY;
                     }
                 }
-                selectors[i].offer(row, 0, cols, col0);
+                TopK top = selectors == null ? null : selectors[i];
+                if (observer == null) {
+                    top.offer(row, 0, cols, col0);
+                    continue;
+                }
+                // one pass for both: most items fall below both bounds and cost one comparison
+                float observe = observer.gate(query);
+                float keep = top == null ? Float.POSITIVE_INFINITY : top.threshold();
+                float gate = Math.min(observe, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
+                for (int j = 0; j < cols; j++) {
+                    float v = row[j];
+                    if (v >= gate) { // never true for the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
+                        if (top != null && v > keep) {
+                            top.add(v, col0 + j);
+                            keep = top.threshold();
+                        }
+                        if (v >= observe) {
+                            observer.offer(query, v, col0 + j);
+                        }
+                        gate = Math.min(observe, Math.nextUp(keep));
+                    }
+                }
             }
         });
     }

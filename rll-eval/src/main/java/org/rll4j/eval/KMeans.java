@@ -9,7 +9,6 @@ import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Lloyd's k-means with k-means++ seeding, seeded, blocked like {@link ExactNeighbours}, for the NMI
@@ -19,10 +18,17 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Seeding (Arthur and Vassilvitskii, "k-means++", SODA 2007): the first centre is a uniformly
  * random point; each next centre is point i with probability {@code D(i)^2 / sum_j D(j)^2}, where
  * {@code D(i)} is the distance of i to its nearest centre so far (one candidate per step, not
- * scikit-learn's greedy variant with several). {@code D^2} is kept per point and updated after each
- * new centre c with one matrix-vector product {@code X c} (N x D multiply-adds per centre, so
- * N k D in all). If every remaining {@code D^2} is 0 (fewer distinct points than clusters), the next
- * centre is a uniformly random point not chosen yet.
+ * scikit-learn's greedy variant with several). {@code D^2} is kept per point and updated with the
+ * new centres by blocked GEMMs, N k D multiply-adds in all; applying one centre at a time would be a
+ * memory-bound matrix-vector pass over X per centre (11,316 passes over 60,502 x D floats for SOP),
+ * so centres are applied in batches of up to 64 and each draw in between is exact by rejection: a
+ * point i is drawn from the stale {@code D^2} (prefix sums, binary search), its exact {@code D(i)^2}
+ * is computed against the centres not yet applied, and it is accepted with probability
+ * exact / stale (the exact values never exceed the stale ones, so this samples exactly
+ * {@code D^2 / sum D^2}). After 8 rejections in one draw the pending centres are applied first. A
+ * point equal to a chosen centre has {@code D^2 = 0} and is never drawn; if every remaining
+ * {@code D^2} is 0 (fewer distinct points than clusters), the next centre is a uniformly random point
+ * not chosen yet.
  *
  * <p>Iterations: assignment to the nearest centre by blocked {@code X C^T} products
  * ({@link BlockedGemm}; nearest = largest {@code x.c - |c|^2/2}, ties to the smaller centre index),
@@ -340,7 +346,7 @@ public final class KMeans {
             Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
             Arrays.fill(bestIndex, -1);
             gemm.rowBlock(x, row0, rows, c, (r0, c0, nr, nc, tile) -> {
-                int chunks = Math.min(threads, nr);
+                int chunks = Math.min(8 * threads, nr);
                 IntStream.range(0, chunks).parallel().forEach(ch -> {
                     float[] row = new float[nc];
                     int from = (int) ((long) nr * ch / chunks);
@@ -373,65 +379,158 @@ public final class KMeans {
         return changed[0];
     }
 
+    /** Centres applied to the distances in one GEMM pass during seeding (see the class comment). */
+    private static final int SEED_BATCH = 64;
+
+    /** Rejections of one draw after which pending centres are applied before drawing again. */
+    private static final int SEED_MAX_TRIALS = 8;
+
+    /** The k-means++ picks alone, in order (package-private, for testing the seeding distribution). */
+    int[] seedIndices(INDArray points, long seedValue) {
+        INDArray x = Embeddings.checkedFloatMatrix(points, "points");
+        int n = (int) x.size(0);
+        int d = (int) x.size(1);
+        float[] xs = new float[n * d];
+        x.data().asNioFloat().get(0, xs, 0, n * d);
+        double[] sq = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                sq[i] += (double) xs[i * d + j] * xs[i * d + j];
+            }
+        }
+        int[] picks = new int[clusters];
+        seedPlusPlus(x, xs, sq, n, d, new SplittableRandom(seedValue), picks);
+        return picks;
+    }
+
     private float[] seedPlusPlus(INDArray x, float[] xs, double[] sq, int n, int d, SplittableRandom rnd) {
+        return seedPlusPlus(x, xs, sq, n, d, rnd, new int[clusters]);
+    }
+
+    private float[] seedPlusPlus(INDArray x, float[] xs, double[] sq, int n, int d, SplittableRandom rnd, int[] picks) {
         float[] centres = new float[clusters * d];
         boolean[] chosen = new boolean[n];
         double[] minD = new double[n];
-        INDArray dots = Nd4j.create(DataType.FLOAT, n, 1);
-        FloatBuffer dotView = dots.data().asNioFloat();
-        float[] dot = new float[n];
-        int first = rnd.nextInt(n);
         Arrays.fill(minD, Double.POSITIVE_INFINITY);
-        int pick = first;
+        double[] prefix = new double[n];
+        int[] pending = new int[SEED_BATCH];
+        INDArray batch = Nd4j.create(DataType.FLOAT, SEED_BATCH, d);
+        FloatBuffer batchView = batch.data().asNioFloat();
+        BlockedGemm gemm = new BlockedGemm(Math.min(blockSize, n), SEED_BATCH);
+        Seeding st = new Seeding();
+        int pick = rnd.nextInt(n);
         for (int k = 0; k < clusters; k++) {
             chosen[pick] = true;
+            picks[k] = pick;
             System.arraycopy(xs, pick * d, centres, k * d, d);
+            pending[st.pending++] = pick;
             if (k == clusters - 1) {
                 break;
             }
-            INDArray centre = x.get(NDArrayIndex.interval(pick, pick + 1), NDArrayIndex.all());
-            Nd4j.gemm(x, centre, dots, false, true, 1.0, 0.0);
-            dotView.get(0, dot, 0, n);
-            double total = 0;
-            double cn = sq[pick];
-            for (int i = 0; i < n; i++) {
-                double di = Math.max(0, sq[i] + cn - 2.0 * dot[i]);
-                if (di < minD[i]) {
-                    minD[i] = di;
-                }
-                if (chosen[i]) {
-                    minD[i] = 0;
-                }
-                total += minD[i];
+            if (st.pending == SEED_BATCH || k == 0) {
+                flush(x, xs, sq, d, minD, chosen, prefix, pending, batch, batchView, gemm, st);
             }
-            if (total > 0) {
-                double u = rnd.nextDouble() * total;
-                double acc = 0;
-                int sel = -1;
-                for (int i = 0; i < n; i++) {
-                    if (minD[i] > 0) {
-                        acc += minD[i];
-                        sel = i;
-                        if (acc > u) {
-                            break;
-                        }
+            pick = -1;
+            int trials = 0;
+            while (pick < 0) {
+                if (st.total <= 0) {
+                    if (st.pending > 0) {
+                        flush(x, xs, sq, d, minD, chosen, prefix, pending, batch, batchView, gemm, st);
+                        continue;
                     }
+                    pick = uniformUnchosen(chosen, n - (k + 1), rnd);
+                    break;
                 }
-                pick = sel;
-            } else {
-                int remaining = n - (k + 1);
-                int r = rnd.nextInt(remaining);
-                int sel = -1;
-                for (int i = 0; i < n; i++) {
-                    if (!chosen[i] && r-- == 0) {
-                        sel = i;
-                        break;
-                    }
+                int i = upperBound(prefix, rnd.nextDouble() * st.total);
+                double exact = minD[i];
+                for (int p = 0; p < st.pending && exact > 0; p++) {
+                    exact = Math.min(exact, squaredDistance(xs, i, pending[p], d));
                 }
-                pick = sel;
+                if (exact > 0 && rnd.nextDouble() * minD[i] < exact) {
+                    pick = i;
+                } else if (++trials >= SEED_MAX_TRIALS && st.pending > 0) {
+                    flush(x, xs, sq, d, minD, chosen, prefix, pending, batch, batchView, gemm, st);
+                    trials = 0;
+                }
             }
         }
         return centres;
+    }
+
+    /** Mutable seeding state shared with {@link #flush}. */
+    private static final class Seeding {
+        int pending;
+        double total;
+    }
+
+    /** Applies the pending centres to {@code minD} with one blocked GEMM and rebuilds the prefix sums. */
+    private static void flush(INDArray x, float[] xs, double[] sq, int d, double[] minD, boolean[] chosen, double[] prefix,
+                              int[] pending, INDArray batch, FloatBuffer batchView, BlockedGemm gemm, Seeding st) {
+        int m = st.pending;
+        double[] cNorm = new double[m];
+        for (int p = 0; p < m; p++) {
+            batchView.put(p * d, xs, pending[p] * d, d);
+            cNorm[p] = sq[pending[p]];
+        }
+        INDArray b = m == batch.size(0) ? batch
+                : batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, m), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        int threads = Runtime.getRuntime().availableProcessors();
+        gemm.all(x, b, (r0, c0, rows, cols, tile) -> IntStream.range(0, threads).parallel().forEach(part -> {
+            float[] row = new float[cols];
+            for (int i = rows * part / threads; i < rows * (part + 1) / threads; i++) {
+                tile.get(i * cols, row, 0, cols);
+                int p = r0 + i;
+                double best = minD[p];
+                for (int j = 0; j < cols; j++) {
+                    best = Math.min(best, Math.max(0, sq[p] + cNorm[c0 + j] - 2.0 * row[j]));
+                }
+                minD[p] = best;
+            }
+        }));
+        double total = 0;
+        for (int i = 0; i < minD.length; i++) {
+            if (chosen[i]) {
+                minD[i] = 0;
+            }
+            total += minD[i];
+            prefix[i] = total;
+        }
+        st.total = total;
+        st.pending = 0;
+    }
+
+    private static double squaredDistance(float[] xs, int a, int b, int d) {
+        double s = 0;
+        for (int t = 0; t < d; t++) {
+            double v = (double) xs[a * d + t] - xs[b * d + t];
+            s += v * v;
+        }
+        return s;
+    }
+
+    /** @return the first index whose prefix sum exceeds {@code u} (the last index if rounding leaves none) */
+    private static int upperBound(double[] prefix, double u) {
+        int lo = 0;
+        int hi = prefix.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (prefix[mid] > u) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    private static int uniformUnchosen(boolean[] chosen, int remaining, SplittableRandom rnd) {
+        int r = rnd.nextInt(remaining);
+        for (int i = 0; i < chosen.length; i++) {
+            if (!chosen[i] && r-- == 0) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no unchosen point left");
     }
 
     /** Builder; {@link #clusters(int)} is required. */

@@ -34,9 +34,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code AccuracyCalculator}) and counted in {@link RetrievalReport#loneQueries()}. Clustering
  * metrics use every query.
  *
- * <p><b>Neighbours.</b> Each query retrieves {@code max(max K, max R)} neighbours (only the parts of
- * that the requested metrics need), ties broken by the smaller gallery index; for classes of
- * thousands of items this grows the selection buffers, not the similarity tiles.
+ * <p><b>Neighbours.</b> One blocked pass over the similarities ({@link ExactNeighbours}), ties broken
+ * by the smaller gallery index everywhere. R-Precision and MAP@R use each query's top {@code max R}
+ * list (R = the query's same-class gallery items; for classes of thousands of items this grows the
+ * selection buffers, not the similarity tiles). Recall@K and Precision@1 use the rank of each query's
+ * first same-class item, found in the same pass (items clearly above the query's best same-class
+ * similarity are counted, the few within float rounding of it are resolved exactly afterwards), so
+ * any K (1000 for SOP) costs no selection of K items.
  *
  * <p><b>Clustering.</b> k-means runs on the query set with as many clusters as query classes,
  * seeded by {@code seed}; NMI uses the named normalisation (arithmetic mean by default).
@@ -176,7 +180,6 @@ public final class RetrievalEvaluator {
             }
             maxR = Math.max(maxR, r[i]);
         }
-        int kEff = 0;
         if (metrics.contains(RetrievalMetric.RECALL_AT_K)) {
             int maxK = ks[ks.length - 1];
             if (maxK > available) {
@@ -185,14 +188,10 @@ public final class RetrievalEvaluator {
                                 + "found K = %d; remove that K or evaluate on a larger set", available,
                         sameSet ? ": the set minus the query" : "", maxK));
             }
-            kEff = maxK;
         }
-        if (metrics.contains(RetrievalMetric.PRECISION_AT_1)) {
-            kEff = Math.max(kEff, 1);
-        }
-        if (metrics.contains(RetrievalMetric.R_PRECISION) || metrics.contains(RetrievalMetric.MAP_AT_R)) {
-            kEff = Math.max(kEff, maxR);
-        }
+        boolean needRank = metrics.contains(RetrievalMetric.RECALL_AT_K) || metrics.contains(RetrievalMetric.PRECISION_AT_1);
+        boolean needTopR = metrics.contains(RetrievalMetric.R_PRECISION) || metrics.contains(RetrievalMetric.MAP_AT_R);
+        int topR = needTopR ? maxR : 0;
         double[] recallSums = new double[ks.length];
         double[] sums = new double[3]; // P@1, R-Precision, MAP@R
         double neighbourMillis = 0;
@@ -203,9 +202,8 @@ public final class RetrievalEvaluator {
                                 + "(every query is lone); check that queries and gallery share classes", nq));
             }
             long t0 = System.nanoTime();
-            int k = kEff;
-            int[] ranked = new int[k];
-            ExactNeighbours.BlockListener listener = (first, rows, kk, idx, sims) -> {
+            int[] ranked = new int[topR];
+            ExactNeighbours.BlockListener listener = (first, rows, k, idx, sims) -> {
                 for (int i = 0; i < rows; i++) {
                     int query = first + i;
                     if (r[query] == 0) {
@@ -215,14 +213,6 @@ public final class RetrievalEvaluator {
                         ranked[j] = gLabels[idx[i * k + j]];
                     }
                     int label = qLabels[query];
-                    if (metrics.contains(RetrievalMetric.RECALL_AT_K)) {
-                        for (int t = 0; t < ks.length; t++) {
-                            recallSums[t] += RetrievalMetrics.recallAtK(label, ranked, ks[t]);
-                        }
-                    }
-                    if (metrics.contains(RetrievalMetric.PRECISION_AT_1)) {
-                        sums[0] += RetrievalMetrics.recallAtK(label, ranked, 1);
-                    }
                     if (metrics.contains(RetrievalMetric.R_PRECISION)) {
                         sums[1] += RetrievalMetrics.rPrecision(label, ranked, r[query]);
                     }
@@ -231,15 +221,21 @@ public final class RetrievalEvaluator {
                     }
                 }
             };
-            ExactNeighbours search = ExactNeighbours.of(k, blockSize);
-            if (sameSet) {
-                search.searchWithin(q, listener);
-            } else {
-                search.searchBetween(q, g, listener);
+            FirstHitRanks firstHits = needRank ? new FirstHitRanks(q, qLabels, g, gLabels, sameSet) : null;
+            ExactNeighbours.observe(q, g, sameSet, topR, blockSize, listener, firstHits);
+            if (needRank) {
+                int[] rank = firstHits.ranks();
+                for (int i = 0; i < nq; i++) {
+                    if (r[i] == 0) {
+                        continue;
+                    }
+                    for (int t = 0; t < ks.length; t++) {
+                        recallSums[t] += RetrievalMetrics.hitWithinK(rank[i], ks[t]);
+                    }
+                    sums[0] += RetrievalMetrics.hitWithinK(rank[i], 1);
+                }
             }
             neighbourMillis = (System.nanoTime() - t0) / 1e6;
-        } else {
-            kEff = 0;
         }
         int evaluated = nq - lone;
         double[] recall = new double[ks.length];
@@ -272,7 +268,7 @@ public final class RetrievalEvaluator {
         }
         return new RetrievalReport(sameSet ? RetrievalReport.Protocol.SAME_SET : RetrievalReport.Protocol.SEPARATE_SETS,
                 metrics, ks, recall, sums[0] / evaluated, sums[1] / evaluated, sums[2] / evaluated, nmi, nmiNormalization, f1,
-                nq, lone, ng, galleryCounts.size(), queryCounts.size(), kEff, blockSize, l2Normalize, clustering,
+                nq, lone, ng, galleryCounts.size(), queryCounts.size(), topR, blockSize, l2Normalize, clustering,
                 neighbourMillis, clusteringMillis);
     }
 

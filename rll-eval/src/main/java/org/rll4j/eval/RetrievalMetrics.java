@@ -66,7 +66,7 @@ public final class RetrievalMetrics {
 
     /**
      * Recall@K of one query in the deep-metric-learning sense: 1 if at least one of the first
-     * {@code k} neighbours has the query's class, else 0.
+     * {@code k} neighbours has the query's class, else 0 ({@code hitWithinK(firstHitRank(..), k)}).
      *
      * @param queryLabel class of the query
      * @param ranked neighbour labels, nearest first; at least {@code k} of them
@@ -78,12 +78,41 @@ public final class RetrievalMetrics {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "k must be in [1, %d] (the neighbours given), found %d", ranked.length, k));
         }
-        for (int i = 0; i < k; i++) {
+        return hitWithinK(firstHitRank(queryLabel, ranked, k), k);
+    }
+
+    /**
+     * The rank of the first same-class neighbour among the first {@code limit}.
+     *
+     * @param queryLabel class of the query
+     * @param ranked neighbour labels, nearest first
+     * @param limit how many to look at, at most {@code ranked.length}
+     * @return 1-based rank of the first neighbour with the query's class, or {@code limit + 1} if none
+     */
+    public static int firstHitRank(int queryLabel, int[] ranked, int limit) {
+        for (int i = 0; i < limit; i++) {
             if (ranked[i] == queryLabel) {
-                return 1;
+                return i + 1;
             }
         }
-        return 0;
+        return limit + 1;
+    }
+
+    /**
+     * Recall@K from the rank of the first same-class neighbour: 1 when it is within the first
+     * {@code k}, else 0. This is the definition every Recall@K here goes through;
+     * {@link RetrievalEvaluator} finds the rank without listing the top K.
+     *
+     * @param firstHitRank 1-based rank of the query's first same-class neighbour
+     * @param k cut-off, {@code >= 1}
+     * @return 1 or 0
+     */
+    public static double hitWithinK(int firstHitRank, int k) {
+        if (firstHitRank < 1) {
+            throw new IllegalArgumentException("firstHitRank must be >= 1, found " + firstHitRank
+                    + "; a lone query (no same-class item) has no rank and must be excluded");
+        }
+        return firstHitRank <= k ? 1 : 0;
     }
 
     private static void checkR(int[] ranked, int r) {

@@ -259,7 +259,10 @@ public final class RetrievalReport {
         return queryClasses;
     }
 
-    /** @return neighbours retrieved per query: max(K, R) over the requested metrics, 0 if none */
+    /**
+     * @return length of the top list per query: max R when R-Precision or MAP@R is requested, else 0
+     *         (Recall@K needs no list: it comes from the rank of the first same-class item)
+     */
     public int neighboursPerQuery() {
         return neighboursPerQuery;
     }
@@ -325,8 +328,8 @@ public final class RetrievalReport {
         for (Map.Entry<String, Double> e : v.entrySet()) {
             sb.append(String.format(Locale.ROOT, "  %-" + width + "s  %8.4f%n", e.getKey(), e.getValue()));
         }
-        if (neighboursPerQuery > 0) {
-            sb.append(String.format(Locale.ROOT, "  neighbours: %d per query, block size %d, %s; %.0f ms%n",
+        if (neighbourMillis > 0) {
+            sb.append(String.format(Locale.ROOT, "  neighbour search: top %d per query, block size %d, %s; %.0f ms%n",
                     neighboursPerQuery, blockSize, l2Normalize ? "rows L2-normalised" : "rows checked to be unit", neighbourMillis));
         }
         if (clustering != null) {

@@ -57,6 +57,19 @@ final class TopK {
         count = c;
     }
 
+    /** @return the similarity an item must exceed to be kept ({@code -Infinity} until k items are held) */
+    float threshold() {
+        return threshold;
+    }
+
+    /** Adds an item known to be above {@link #threshold()}; gallery items must come in increasing index order. */
+    void add(float similarity, int index) {
+        keys[count++] = key(similarity, index);
+        if (count == keys.length) {
+            compact();
+        }
+    }
+
     /** @return number of items kept so far, at most k */
     int size() {
         return Math.min(count, k);

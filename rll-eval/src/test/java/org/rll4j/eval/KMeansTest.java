@@ -116,6 +116,58 @@ class KMeansTest {
     }
 
     @Test
+    void seedingDrawsEachCentreWithProbabilityProportionalToTheSquaredDistance() {
+        // points on a line; k = 3 exercises both the applied distances (second pick) and the
+        // rejection step against a pending centre (third pick)
+        float[] pos = {0, 1, 3, 7, 8};
+        float[][] pts = new float[pos.length][];
+        for (int i = 0; i < pos.length; i++) {
+            pts[i] = new float[] {pos[i], 1};
+        }
+        int n = pos.length;
+        double[][][] exact = new double[n][n][n];
+        for (int a = 0; a < n; a++) {
+            double za = 0;
+            for (int j = 0; j < n; j++) {
+                za += sq(pos[a] - pos[j]);
+            }
+            for (int b = 0; b < n; b++) {
+                if (b == a) {
+                    continue;
+                }
+                double zb = 0;
+                for (int j = 0; j < n; j++) {
+                    zb += Math.min(sq(pos[a] - pos[j]), sq(pos[b] - pos[j]));
+                }
+                for (int c = 0; c < n; c++) {
+                    exact[a][b][c] = (1.0 / n) * (sq(pos[a] - pos[b]) / za)
+                            * (Math.min(sq(pos[a] - pos[c]), sq(pos[b] - pos[c])) / zb);
+                }
+            }
+        }
+        KMeans km = KMeans.builder().clusters(3).build();
+        INDArray x = Nd4j.createFromArray(pts);
+        int runs = 3000;
+        double[][][] freq = new double[n][n][n];
+        for (int s = 0; s < runs; s++) {
+            int[] p = km.seedIndices(x, s);
+            freq[p[0]][p[1]][p[2]] += 1.0 / runs;
+        }
+        for (int a = 0; a < n; a++) {
+            for (int b = 0; b < n; b++) {
+                for (int c = 0; c < n; c++) {
+                    // binomial standard error at most sqrt(0.25 / 3000) = 0.009
+                    assertEquals(exact[a][b][c], freq[a][b][c], 0.035, "picks " + a + ", " + b + ", " + c);
+                }
+            }
+        }
+    }
+
+    private static double sq(double v) {
+        return v * v;
+    }
+
+    @Test
     void validation() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KMeans.builder().build());
         assertTrue(e.getMessage().contains("not set"), e.getMessage());

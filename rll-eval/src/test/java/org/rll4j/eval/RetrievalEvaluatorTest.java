@@ -61,7 +61,7 @@ class RetrievalEvaluatorTest {
         assertEquals(1.0 / 5, r.precisionAt1(), 1e-15);
         assertEquals((0 + 1.0 / 2 + 0 + 0 + 1.0 / 2) / 5, r.rPrecision(), 1e-15);
         assertEquals((0 + 1.0 / 4 + 0 + 0 + 1.0 / 2) / 5, r.mapAtR(), 1e-15);
-        assertEquals(4, r.neighboursPerQuery()); // max(K = 4, R = 2)
+        assertEquals(2, r.neighboursPerQuery()); // top-R list, R = 2 at most; Recall@K needs none
     }
 
     @Test
@@ -95,6 +95,113 @@ class RetrievalEvaluatorTest {
             RetrievalReport r = RetrievalEvaluator.builder().recallAt(1, 2, 4).blockSize(block).build()
                     .evaluate(Nd4j.createFromArray(scaled), SIX_LABELS);
             assertEquals(ref.values(), r.values(), "block " + block);
+        }
+    }
+
+    /** Unit vectors with exact float inner products (entries +-1/2 in 4 dimensions): many exact ties and duplicates. */
+    private static float[][] signVectors(long seed, int n) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        float[][] x = new float[n][4];
+        for (float[] row : x) {
+            for (int j = 0; j < 4; j++) {
+                row[j] = r.nextBoolean() ? 0.5f : -0.5f;
+            }
+        }
+        return x;
+    }
+
+    private static int[] randomLabels(long seed, int n, int classes) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            y[i] = r.nextInt(classes);
+        }
+        return y;
+    }
+
+    /** Brute force: full ranking (similarity in double, ties by index), then the per-query metric functions. */
+    private static double[] naive(float[][] q, int[] ql, float[][] g, int[] gl, boolean sameSet, int[] ks) {
+        double[] sums = new double[ks.length + 3];
+        int evaluated = 0;
+        for (int i = 0; i < q.length; i++) {
+            final int self = sameSet ? i : -1;
+            double[] sim = new double[g.length];
+            java.util.List<Integer> order = new java.util.ArrayList<>();
+            int r = 0;
+            for (int j = 0; j < g.length; j++) {
+                for (int t = 0; t < q[i].length; t++) {
+                    sim[j] += (double) q[i][t] * g[j][t];
+                }
+                if (j != self) {
+                    order.add(j);
+                    r += gl[j] == ql[i] ? 1 : 0;
+                }
+            }
+            if (r == 0) {
+                continue;
+            }
+            evaluated++;
+            order.sort((a, b) -> sim[a] != sim[b] ? Double.compare(sim[b], sim[a]) : Integer.compare(a, b));
+            int[] ranked = order.stream().mapToInt(j -> gl[j]).toArray();
+            for (int t = 0; t < ks.length; t++) {
+                sums[t] += RetrievalMetrics.recallAtK(ql[i], ranked, ks[t]);
+            }
+            sums[ks.length] += RetrievalMetrics.recallAtK(ql[i], ranked, 1);
+            sums[ks.length + 1] += RetrievalMetrics.rPrecision(ql[i], ranked, r);
+            sums[ks.length + 2] += RetrievalMetrics.mapAtR(ql[i], ranked, r);
+        }
+        for (int t = 0; t < sums.length; t++) {
+            sums[t] /= evaluated;
+        }
+        return sums;
+    }
+
+    private static void assertMatchesNaive(double[] expected, RetrievalReport r, int[] ks, String where) {
+        for (int t = 0; t < ks.length; t++) {
+            assertEquals(expected[t], r.recallAt(ks[t]), 1e-12, where + " Recall@" + ks[t]);
+        }
+        assertEquals(expected[ks.length], r.precisionAt1(), 1e-12, where + " P@1");
+        assertEquals(expected[ks.length + 1], r.rPrecision(), 1e-12, where + " R-Precision");
+        assertEquals(expected[ks.length + 2], r.mapAtR(), 1e-12, where + " MAP@R");
+    }
+
+    @Test
+    void blockedEvaluationEqualsBruteForceWithExactTies() {
+        int[] ks = {1, 3, 10, 50, 120};
+        float[][] x = signVectors(1, 131);
+        int[] y = randomLabels(2, 131, 9);
+        double[] expected = naive(x, y, x, y, true, ks);
+        float[][] q = signVectors(3, 37);
+        int[] ql = randomLabels(4, 37, 9);
+        double[] expectedBetween = naive(q, ql, x, y, false, ks);
+        for (int block : new int[] {1, 6, 64, 130, 131, 4096}) {
+            RetrievalEvaluator ev = RetrievalEvaluator.builder().recallAt(ks).blockSize(block).build();
+            assertMatchesNaive(expected, ev.evaluate(Nd4j.createFromArray(x), y), ks, "one set, block " + block);
+            assertMatchesNaive(expectedBetween, ev.evaluate(Nd4j.createFromArray(q), ql, Nd4j.createFromArray(x), y), ks,
+                    "separate sets, block " + block);
+        }
+    }
+
+    @Test
+    void blockedEvaluationEqualsBruteForceOnContinuousData() {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(8);
+        float[][] x = new float[400][24];
+        for (float[] row : x) {
+            double s = 0;
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) rnd.nextGaussian();
+                s += row[j] * row[j];
+            }
+            for (int j = 0; j < row.length; j++) {
+                row[j] /= (float) Math.sqrt(s);
+            }
+        }
+        int[] y = randomLabels(9, 400, 40);
+        int[] ks = {1, 2, 4, 8, 100};
+        double[] expected = naive(x, y, x, y, true, ks);
+        for (int block : new int[] {33, 4096}) {
+            assertMatchesNaive(expected, RetrievalEvaluator.builder().recallAt(ks).blockSize(block).l2Normalize(false).build()
+                    .evaluate(Nd4j.createFromArray(x), y), ks, "block " + block);
         }
     }
 

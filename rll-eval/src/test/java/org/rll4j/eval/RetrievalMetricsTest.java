@@ -26,6 +26,16 @@ class RetrievalMetricsTest {
     }
 
     @Test
+    void recallComesFromTheRankOfTheFirstHit() {
+        assertEquals(3, RetrievalMetrics.firstHitRank(1, new int[] {0, 0, 1, 1}, 4));
+        assertEquals(3, RetrievalMetrics.firstHitRank(1, new int[] {0, 0, 1, 1}, 2)); // none in the first 2: limit + 1
+        assertEquals(0.0, RetrievalMetrics.hitWithinK(3, 2), 0);
+        assertEquals(1.0, RetrievalMetrics.hitWithinK(3, 3), 0);
+        assertEquals(1.0, RetrievalMetrics.hitWithinK(1, 1000), 0);
+        assertThrows(IllegalArgumentException.class, () -> RetrievalMetrics.hitWithinK(0, 1));
+    }
+
+    @Test
     void loneQueryIsRejectedWithAReason() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> RetrievalMetrics.mapAtR(1, new int[] {0}, 0));

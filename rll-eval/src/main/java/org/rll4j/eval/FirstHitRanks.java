@@ -1,0 +1,182 @@
+package org.rll4j.eval;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The rank of each query's first same-class gallery item (1 = nearest), found in the same blocked
+ * pass as the top-R lists and without selecting the top max(K) items: Recall@K for every K follows
+ * from it ({@link RetrievalMetrics#hitWithinK}), whatever K is (K = 1000 for SOP costs nothing extra).
+ *
+ * <p>Method: before the pass, each query's best same-class similarity {@code s+} is computed in
+ * double from the float vectors. The GEMM's float value of any inner product of two (near) unit
+ * vectors of dimension D is within {@code eps = (2D + 16) 2^-24} of it. During the pass an item is
+ * counted as ranked before the first hit when its similarity exceeds {@code s+ + eps} and its class
+ * differs; items within {@code [s+ - eps, s+ + eps]}, and same-class items above, are kept in a short
+ * per-query list. After the pass the first hit is the best same-class item of that list by the GEMM's
+ * own values (ties to the smaller index, as everywhere), and the listed items ranked before it are
+ * added to the count. The result is exactly the rank in the order the top-k search uses. If the bound
+ * were ever violated the pass throws {@link IllegalStateException} rather than return a wrong rank.
+ */
+final class FirstHitRanks implements ExactNeighbours.RowObserver {
+
+    private final int[] queryLabels;
+    private final int[] galleryLabels;
+    private final float[] lo;
+    private final float[] hi;
+    private final long[] before;
+    private final int[] rank;
+    private float[][] candidateSim = new float[0][];
+    private int[][] candidateIndex = new int[0][];
+    private int[] candidates = new int[0];
+    private int blockFirst;
+
+    /**
+     * @param q queries, checked float matrix
+     * @param queryLabels class of each query
+     * @param g gallery, checked float matrix (the same object as {@code q} in the one-set protocol)
+     * @param galleryLabels class of each gallery item
+     * @param sameSet whether the query itself is in the gallery at its own index
+     */
+    FirstHitRanks(INDArray q, int[] queryLabels, INDArray g, int[] galleryLabels, boolean sameSet) {
+        this.queryLabels = queryLabels;
+        this.galleryLabels = galleryLabels;
+        int nq = queryLabels.length;
+        int d = (int) q.size(1);
+        lo = new float[nq];
+        hi = new float[nq];
+        before = new long[nq];
+        rank = new int[nq];
+        Map<Integer, int[]> members = members(galleryLabels);
+        FloatBuffer qb = q.data().asNioFloat();
+        FloatBuffer gb = g.data().asNioFloat();
+        float[] qr = new float[d];
+        float[] gr = new float[d];
+        double eps = (2.0 * d + 16) * Math.ulp(1.0f) / 2; // (2D + 16) 2^-24
+        for (int i = 0; i < nq; i++) {
+            int[] same = members.get(queryLabels[i]);
+            double best = Double.NEGATIVE_INFINITY;
+            if (same != null) {
+                qb.get(i * d, qr, 0, d);
+                for (int j : same) {
+                    if (sameSet && j == i) {
+                        continue;
+                    }
+                    gb.get(j * d, gr, 0, d);
+                    double s = 0;
+                    for (int t = 0; t < d; t++) {
+                        s += (double) qr[t] * gr[t];
+                    }
+                    best = Math.max(best, s);
+                }
+            }
+            if (best == Double.NEGATIVE_INFINITY) { // lone query: nothing to find
+                lo[i] = Float.POSITIVE_INFINITY;
+                hi[i] = Float.POSITIVE_INFINITY;
+                rank[i] = 0;
+            } else {
+                lo[i] = Math.nextDown((float) (best - eps));
+                hi[i] = Math.nextUp((float) (best + eps));
+            }
+        }
+    }
+
+    /** @return for each query the 1-based rank of its first same-class item, 0 for a lone query */
+    int[] ranks() {
+        return rank;
+    }
+
+    @Override
+    public void startBlock(int firstQuery, int queries) {
+        blockFirst = firstQuery;
+        if (candidates.length < queries) {
+            candidateSim = new float[queries][16];
+            candidateIndex = new int[queries][16];
+            candidates = new int[queries];
+        }
+        Arrays.fill(candidates, 0, queries, 0);
+    }
+
+    @Override
+    public float gate(int query) {
+        return lo[query];
+    }
+
+    @Override
+    public void offer(int query, float v, int index) {
+        if (v > hi[query] && galleryLabels[index] != queryLabels[query]) {
+            before[query]++;
+        } else {
+            add(query - blockFirst, v, index);
+        }
+    }
+
+    private void add(int slot, float v, int index) {
+        int c = candidates[slot];
+        if (c == candidateSim[slot].length) {
+            candidateSim[slot] = Arrays.copyOf(candidateSim[slot], 2 * c);
+            candidateIndex[slot] = Arrays.copyOf(candidateIndex[slot], 2 * c);
+        }
+        candidateSim[slot][c] = v;
+        candidateIndex[slot][c] = index;
+        candidates[slot] = c + 1;
+    }
+
+    @Override
+    public void endBlock(int firstQuery, int queries) {
+        for (int slot = 0; slot < queries; slot++) {
+            int query = firstQuery + slot;
+            if (lo[query] == Float.POSITIVE_INFINITY) {
+                continue;
+            }
+            float[] sim = candidateSim[slot];
+            int[] idx = candidateIndex[slot];
+            int label = queryLabels[query];
+            float bestSim = Float.NEGATIVE_INFINITY;
+            int bestIndex = -1;
+            for (int c = 0; c < candidates[slot]; c++) {
+                if (galleryLabels[idx[c]] == label
+                        && (sim[c] > bestSim || (sim[c] == bestSim && idx[c] < bestIndex))) {
+                    bestSim = sim[c];
+                    bestIndex = idx[c];
+                }
+            }
+            if (bestIndex < 0 || bestSim > hi[query]) {
+                throw new IllegalStateException(String.format(Locale.ROOT,
+                        "query %d: its best same-class similarity from the GEMM (%s) is outside the bound [%s, %s] around "
+                                + "the double-precision value; the rank of its first hit cannot be trusted", query,
+                        bestIndex < 0 ? "not found" : Float.toString(bestSim), lo[query], hi[query]));
+            }
+            long r = before[query] + 1;
+            for (int c = 0; c < candidates[slot]; c++) {
+                if (sim[c] > bestSim || (sim[c] == bestSim && idx[c] < bestIndex)) {
+                    r++;
+                }
+            }
+            rank[query] = (int) r;
+        }
+    }
+
+    private static Map<Integer, int[]> members(int[] labels) {
+        Map<Integer, Integer> counts = new HashMap<>();
+        for (int l : labels) {
+            counts.merge(l, 1, Integer::sum);
+        }
+        Map<Integer, int[]> out = new HashMap<>();
+        Map<Integer, Integer> fill = new HashMap<>();
+        for (Map.Entry<Integer, Integer> e : counts.entrySet()) {
+            out.put(e.getKey(), new int[e.getValue()]);
+            fill.put(e.getKey(), 0);
+        }
+        for (int i = 0; i < labels.length; i++) {
+            int f = fill.merge(labels[i], 1, Integer::sum) - 1;
+            out.get(labels[i])[f] = i;
+        }
+        return out;
+    }
+}
