@@ -151,7 +151,7 @@ public final class ConfigLoader {
                 resize, normalization, cropScaleMin, flip);
 
         Section s = top.section("sampler");
-        RunConfig.Sampler sampler = new RunConfig.Sampler(s.integer("classesPerBatch", 32, 2, 100_000),
+        RunConfig.Sampler sampler = new RunConfig.Sampler(s.integer("classesPerBatch", 128, 2, 100_000),
                 s.integer("imagesPerClass", 2, 2, 1000), s.integer("workers", 1, 1, 64));
         s.finish();
 
@@ -214,11 +214,11 @@ public final class ConfigLoader {
 
         Section t = top.section("training");
         RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 10, 1, 1_000_000),
-                t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 58, 0, Integer.MAX_VALUE));
+                t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 14, 0, Integer.MAX_VALUE));
         t.finish();
 
         Section e = top.section("evaluation");
-        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 116, 0, Integer.MAX_VALUE),
+        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 28, 0, Integer.MAX_VALUE),
                 e.integers("recallAt", new int[] {1, 2, 4, 8}, 1), e.bool("nmi", true), e.bool("baselines", true),
                 e.string("bestMetric", "recall@1").toLowerCase(Locale.ROOT), e.integer("batchSize", 256, 1, 100_000),
                 e.integer("reportQueries", 12, 0, 1000));
