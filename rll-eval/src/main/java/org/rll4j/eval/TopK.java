@@ -11,24 +11,30 @@ import java.util.Arrays;
  * bits mapped to a signed int that sorts like the float, with -0 read as +0; low 32 bits: the
  * complement of the index), so selection and sorting compare plain longs.
  *
- * <p>Method: candidates strictly better than the current threshold (the k-th best so far) are
- * appended to a buffer of {@code 2k} slots; when it is full, a quickselect keeps the best {@code k}
- * and raises the threshold. An item equal to the threshold is rejected, which is exact because every
- * later item has a larger index and so ranks below the k-th. Amortised O(1) per item; most items
- * cost one float comparison.
+ * <p>Method: a binary min-heap of at most {@code k} keys whose root is the k-th best so far; once it
+ * is full, the threshold is that root's similarity, exact after every insertion, so only items that
+ * really enter the top k cost more than one float comparison (about {@code k ln(n/k)} of n items in
+ * random order), each O(log k). An item equal to the threshold is rejected, which is exact because
+ * every later item has a larger index and so ranks below the k-th. (A buffer of 2k slots compacted by
+ * quickselect, the first version, raised the threshold only every k insertions and spent most of the
+ * scan in the selection; measured at SOP scale.)
  */
 final class TopK {
 
     private final int k;
-    private final long[] keys;
+    private final long[] heap;
     private int count;
     private float threshold = Float.NEGATIVE_INFINITY;
 
     TopK(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be >= 1, found " + k);
+        }
         this.k = k;
-        this.keys = new long[Math.max(2 * k, k + 16)];
+        this.heap = new long[k];
     }
 
+    /** Forgets everything (next query). */
     void reset() {
         count = 0;
         threshold = Float.NEGATIVE_INFINITY;
@@ -39,70 +45,78 @@ final class TopK {
      * Values equal to {@link Float#NEGATIVE_INFINITY} are never kept (used to mask the query itself).
      */
     void offer(float[] row, int from, int to, int firstIndex) {
-        float thr = threshold;
-        long[] buf = keys;
-        int c = count;
         for (int j = from; j < to; j++) {
             float v = row[j];
-            if (v > thr) {
-                buf[c++] = key(v, firstIndex + j - from);
-                if (c == buf.length) {
-                    count = c;
-                    compact();
-                    c = count;
-                    thr = threshold;
-                }
+            if (v > threshold) {
+                add(v, firstIndex + j - from);
             }
         }
-        count = c;
     }
 
-    /** @return the similarity an item must exceed to be kept ({@code -Infinity} until k items are held) */
+    /** Items must beat this similarity to enter (the k-th best so far, or -infinity while fewer than k). */
     float threshold() {
         return threshold;
     }
 
-    /** Adds an item known to be above {@link #threshold()}; gallery items must come in increasing index order. */
+    /** Adds an item known to beat {@link #threshold()}. */
     void add(float similarity, int index) {
-        keys[count++] = key(similarity, index);
-        if (count == keys.length) {
-            compact();
+        long key = key(similarity, index);
+        if (count < k) {
+            int i = count++;
+            while (i > 0) { // sift up
+                int parent = (i - 1) >>> 1;
+                if (heap[parent] <= key) {
+                    break;
+                }
+                heap[i] = heap[parent];
+                i = parent;
+            }
+            heap[i] = key;
+            if (count == k) {
+                threshold = similarity(heap[0]);
+            }
+            return;
         }
+        if (key <= heap[0]) {
+            return;
+        }
+        int i = 0; // replace the root and sift down
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= k) {
+                break;
+            }
+            if (child + 1 < k && heap[child + 1] < heap[child]) {
+                child++;
+            }
+            if (heap[child] >= key) {
+                break;
+            }
+            heap[i] = heap[child];
+            i = child;
+        }
+        heap[i] = key;
+        threshold = similarity(heap[0]);
     }
 
-    /** @return number of items kept so far, at most k */
+    /** Items held, at most k. */
     int size() {
-        return Math.min(count, k);
+        return count;
     }
 
     /**
-     * Writes the best {@code min(k, seen)} items, best first, into {@code indices} and
-     * {@code similarities} from {@code offset}.
-     *
-     * @return how many were written
+     * Writes the kept items best first into {@code indices}/{@code similarities} from {@code offset}
+     * and returns how many there are. Leaves the selector unchanged.
      */
     int drainSorted(int[] indices, float[] similarities, int offset) {
-        if (count > k) {
-            compact();
-        }
-        Arrays.sort(keys, 0, count);
+        long[] sorted = Arrays.copyOf(heap, count);
+        Arrays.sort(sorted);
         for (int i = 0; i < count; i++) {
-            long key = keys[count - 1 - i];
+            long key = sorted[count - 1 - i];
             indices[offset + i] = index(key);
             similarities[offset + i] = similarity(key);
         }
         return count;
-    }
-
-    private void compact() {
-        select(keys, 0, count - 1, count - k);
-        System.arraycopy(keys, count - k, keys, 0, k);
-        count = k;
-        long min = keys[0];
-        for (int i = 1; i < k; i++) {
-            min = Math.min(min, keys[i]);
-        }
-        threshold = similarity(min);
     }
 
     static long key(float similarity, int index) {
@@ -119,51 +133,5 @@ final class TopK {
         int sortable = (int) (key >> 32);
         int bits = sortable < 0 ? sortable ^ 0x7fffffff : sortable;
         return Float.intBitsToFloat(bits);
-    }
-
-    /** Rearranges {@code a[lo..hi]} so that {@code a[nth]} is in its sorted place (ascending). */
-    private static void select(long[] a, int lo, int hi, int nth) {
-        while (hi > lo) {
-            int mid = (lo + hi) >>> 1;
-            // median of three as pivot
-            if (a[mid] < a[lo]) {
-                swap(a, mid, lo);
-            }
-            if (a[hi] < a[lo]) {
-                swap(a, hi, lo);
-            }
-            if (a[hi] < a[mid]) {
-                swap(a, hi, mid);
-            }
-            long pivot = a[mid];
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    swap(a, i, j);
-                    i++;
-                    j--;
-                }
-            }
-            if (nth <= j) {
-                hi = j;
-            } else if (nth >= i) {
-                lo = i;
-            } else {
-                return;
-            }
-        }
-    }
-
-    private static void swap(long[] a, int i, int j) {
-        long t = a[i];
-        a[i] = a[j];
-        a[j] = t;
     }
 }
