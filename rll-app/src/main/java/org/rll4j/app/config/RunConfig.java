@@ -101,9 +101,13 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      */
     public record Model(String backbone, int[] widths, String head, int embeddingDim, boolean multiLevel, boolean headBatchNorm,
                         double dropout, String pretrained, boolean frozenBatchNorm) {
-        /** Copies the widths. */
+        /** Validates and copies the widths. */
         public Model {
             widths = widths.clone();
+            if (headBatchNorm && head.equals("pooled-conv")) {
+                throw new ConfigException("model.headBatchNorm applies to the global head only (the pooled-conv head has its "
+                        + "own batch norms); set it to false or use model.head: global");
+            }
         }
 
         @Override

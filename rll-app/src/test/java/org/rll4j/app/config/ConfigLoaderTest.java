@@ -72,6 +72,8 @@ class ConfigLoaderTest {
         "dataset.resize=16|dataset.resize (16) must be >= dataset.imageSize (32): the test crop is taken from the resized image",
         "model=3|model must be a mapping of keys, found 3",
         "dataset.split=official|dataset.split 'official' exists for cub, sop and inshop only; use 'halves' for folder",
+        "model.headBatchNorm=true|model.headBatchNorm applies to the global head only (the pooled-conv head has its own "
+                + "batch norms); set it to false or use model.head: global",
         "no-equals-sign|an override must look like key=value (e.g. model.embeddingDim=64), found 'no-equals-sign'"})
     void badValuesNameTheKeyTheValueAndWhatIsAllowed(String override, String message) {
         assertEquals(message, assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of(override))).getMessage());
