@@ -108,6 +108,10 @@ class CliEndToEndTest {
         assertEquals(41, rows.size(), "header + 40 test images");
         assertEquals(2 + 16, rows.get(1).split(",").length);
 
+        Run ui = cli("ui", "--port", "0", "--serve-seconds", "1", run.toString());
+        assertEquals(0, ui.code(), ui.out() + ui.err());
+        assertTrue(ui.out().contains("DL4J training UI: http://localhost:") && ui.out().contains("/rll/retrieval"), ui.out());
+
         Path query = Files.list(Files.list(data).sorted().toList().get(30)).sorted().findFirst().orElseThrow();
         Run s = cli("search", "--run", run.toString(), "-k", "3", query.toString());
         assertEquals(0, s.code(), s.out() + s.err());
