@@ -29,7 +29,7 @@ public final class BenchMain {
         }
         java.util.Map<String, Integer> options = new java.util.HashMap<>(java.util.Map.of(
                 "--warmup", 30, "--runs", 100, "--images", 1200, "--epochs", 3, "--steps", 5, "--large", 0));
-        options.putAll(java.util.Map.of("--n", 60_502, "--classes", 11_316, "--dims", 0, "--block", 4096, "--kmeans-iters", 10));
+        options.putAll(java.util.Map.of("--n", 60_502, "--classes", 11_316, "--dims", 0, "--block", org.rll4j.eval.ExactNeighbours.DEFAULT_BLOCK_SIZE, "--kmeans-iters", 10));
         java.util.Set<String> zeroAllowed = java.util.Set.of("--large", "--dims", "--kmeans-iters");
         for (int i = 1; i < args.length; i++) {
             String opt = args[i];

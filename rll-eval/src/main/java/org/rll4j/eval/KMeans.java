@@ -575,7 +575,7 @@ public final class KMeans {
             return this;
         }
 
-        /** @param v rows per GEMM tile, at least 1 (default 4096) @return this */
+        /** @param v rows per GEMM tile, at least 1 (default {@link ExactNeighbours#DEFAULT_BLOCK_SIZE}) @return this */
         public Builder blockSize(int v) {
             blockSize = v;
             return this;
