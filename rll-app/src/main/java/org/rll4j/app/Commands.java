@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 
 import org.rll4j.app.config.ConfigLoader;
 import org.rll4j.app.config.RunConfig;
+import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.Trainer;
 
 import picocli.CommandLine.Command;
@@ -208,7 +209,7 @@ final class Commands {
             int d = (int) v.size(1);
             float[] all = v.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
             for (int i = 0; i < v.size(0); i++) {
-                sb.append(csv(g.describe(i))).append(',').append(csv(g.className(i)));
+                sb.append(MetricsLog.csvField(g.describe(i))).append(',').append(MetricsLog.csvField(g.className(i)));
                 for (int j = 0; j < d; j++) {
                     sb.append(',').append(all[i * d + j]);
                 }
@@ -218,10 +219,6 @@ final class Commands {
             System.out.printf(java.util.Locale.ROOT, "%d embeddings of dimension %d -> %s%n", v.size(0), v.size(1), out);
             return Main.OK;
         }
-    }
-
-    static String csv(String s) {
-        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 
     /** {@code rll search}. */

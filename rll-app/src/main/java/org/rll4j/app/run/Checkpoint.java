@@ -3,7 +3,6 @@ package org.rll4j.app.run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -55,10 +54,5 @@ public record Checkpoint(long iteration, long epoch, int batchInEpoch, double se
     /** Restores the network with its updater state. */
     public static ComputationGraph model(Path runDir) throws IOException {
         return ModelSerializer.restoreComputationGraph(folder(runDir).resolve("model.zip").toFile(), true);
-    }
-
-    /** For messages. */
-    public Map<String, Object> summary() {
-        return Map.of("iteration", iteration, "epoch", epoch, "batchInEpoch", batchInEpoch);
     }
 }

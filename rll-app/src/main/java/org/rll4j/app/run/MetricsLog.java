@@ -129,7 +129,9 @@ public final class MetricsLog {
         return log;
     }
 
-    private static String csvField(String s) {
-        return s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    /** A CSV field (RFC 4180): quoted, with doubled quotes, when it holds a comma, a quote or a line break. */
+    public static String csvField(String s) {
+        return s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
+                ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

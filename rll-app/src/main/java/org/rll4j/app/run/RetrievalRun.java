@@ -57,11 +57,6 @@ public final class RetrievalRun {
         return out;
     }
 
-    /** The evaluator in use (its settings go into the report). */
-    public RetrievalEvaluator evaluator() {
-        return evaluator;
-    }
-
     /** Evaluates the network's normalised embeddings. */
     public Result network(EmbeddingExtractor extractor) {
         INDArray q = extractor.embed(data.query(), data.testPipeline(), settings.batchSize()).vectors();
@@ -70,7 +65,7 @@ public final class RetrievalRun {
         return evaluate(q, g);
     }
 
-    /** Evaluates raw pixels of the test pipeline's output (flattened, L2-normalised by the evaluator). */
+    /** Evaluates raw pixels of the test pipeline's output (flattened; the evaluator L2-normalises them). */
     public Result rawPixels() {
         INDArray q = pixels(data.query());
         INDArray g = data.gallery() == null ? null : pixels(data.gallery());
@@ -91,9 +86,7 @@ public final class RetrievalRun {
                 INDArray f = ds.getFeatures();
                 rows.add(f.reshape('c', f.size(0), f.length() / f.size(0)).castTo(DataType.FLOAT));
             }
-            INDArray x = Nd4j.vstack(rows);
-            INDArray norms = x.norm2(true, 1);
-            return x.diviColumnVector(org.nd4j.linalg.ops.transforms.Transforms.max(norms, 1e-12, false));
+            return Nd4j.vstack(rows); // the evaluator L2-normalises (and rejects an all-zero row, naming it)
         }
     }
 
@@ -109,8 +102,9 @@ public final class RetrievalRun {
 
     /**
      * @param report the metrics
-     * @param queries the query embeddings (normalised)
-     * @param gallery the gallery embeddings, or null when the queries are the gallery
+     * @param queries the query vectors as given to the evaluator (a network's are unit rows; raw pixels
+     *                are not normalised here, the evaluator does that)
+     * @param gallery the gallery vectors, or null when the queries are the gallery
      */
     public record Result(RetrievalReport report, INDArray queries, INDArray gallery) {
         /** Metric name to value. */
