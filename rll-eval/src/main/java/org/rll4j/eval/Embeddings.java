@@ -49,11 +49,7 @@ final class Embeddings {
         FloatBuffer buf = f.data().asNioFloat();
         float[] row = new float[d];
         for (int i = 0; i < n; i++) {
-            buf.get(i * d, row, 0, d);
-            double sq = 0;
-            for (float v : row) {
-                sq += (double) v * v;
-            }
+            double sq = readRow(buf, i, row);
             if (sq == 0 || !Double.isFinite(sq)) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "%s row %d must have a finite non-zero L2 norm to be normalised, found %s; "
@@ -79,18 +75,23 @@ final class Embeddings {
         FloatBuffer buf = f.data().asNioFloat();
         float[] row = new float[d];
         for (int i = 0; i < n; i++) {
-            buf.get(i * d, row, 0, d);
-            double sq = 0;
-            for (float v : row) {
-                sq += (double) v * v;
-            }
-            double norm = Math.sqrt(sq);
+            double norm = Math.sqrt(readRow(buf, i, row));
             if (Math.abs(norm - 1) > UNIT_NORM_TOLERANCE) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "%s row %d must have L2 norm 1 (within %.0e) for cosine ranking, found %.6f; "
                                 + "normalise the rows or set l2Normalize(true)", name, i, UNIT_NORM_TOLERANCE, norm));
             }
         }
+    }
+
+    /** Copies row {@code i} of a c-ordered {@code [N, row.length]} buffer into {@code row}; returns its squared L2 norm (in double). */
+    private static double readRow(FloatBuffer buf, int i, float[] row) {
+        buf.get(i * row.length, row, 0, row.length);
+        double sq = 0;
+        for (float v : row) {
+            sq += (double) v * v;
+        }
+        return sq;
     }
 
     private static INDArray floatMatrix(INDArray x, String name, boolean alwaysCopy) {
