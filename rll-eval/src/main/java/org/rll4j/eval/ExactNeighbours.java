@@ -23,9 +23,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Method: queries are taken {@code r} rows at a time and the gallery {@code blockSize} rows at a
  * time; each {@code r x blockSize} tile of similarities is one GEMM into a reused buffer
  * ({@link BlockedGemm}), and every query row of the tile is scanned in Java by a streaming top-k
- * selector (threshold filter, then quickselect over packed (similarity, index) keys; parallel over
- * rows on the common fork-join pool). {@code r = blockSize}, lowered when {@code k} is large so that
- * the selectors' buffers ({@code 16 r k} bytes) stay within the tile's size. Memory beyond the
+ * selector (one comparison with the k-th best so far, then a k-sized min-heap of packed (similarity,
+ * index) keys; parallel over rows on the common fork-join pool). {@code r = blockSize}, lowered when
+ * {@code k} is large so that the selectors' heaps ({@code 8 r k} bytes) stay within the tile's size. Memory beyond the
  * inputs: the tile ({@code 4 r blockSize} bytes off-heap), the selectors and the results.
  */
 public final class ExactNeighbours {
@@ -52,23 +52,40 @@ public final class ExactNeighbours {
     }
 
     /**
-     * Sees, during a search, every item whose similarity reaches a per-query gate, for metrics that
-     * need more than the top k (package-private: used by {@link RetrievalEvaluator} to rank the first
-     * same-class item). Calls for different queries may come from different threads at once;
-     * {@code startBlock} and {@code endBlock} come from the calling thread, before and after a block
-     * of queries.
+     * Sees, during a search, how each query's similarities fall around a per-query window, for metrics
+     * that need more than the top k (package-private: used by {@link RetrievalEvaluator} to rank the
+     * first same-class item). For every query and tile the search counts the items strictly above
+     * {@link #upper}, hands over those within {@code [lower, upper]} one by one, and then passes the
+     * count with the tile's row. Calls for different queries may come from different threads at once;
+     * {@code startBlock} and {@code endBlock} come from the calling thread, before and after a block of
+     * queries.
      */
     interface RowObserver {
         void startBlock(int firstQuery, int queries);
 
-        /** @return the smallest similarity {@link #offer} needs to see for this query (+Infinity: none) */
-        float gate(int query);
+        /** @return the window's lower end for this query (+Infinity: no window, nothing counted) */
+        float lower(int query);
+
+        /** @return the window's upper end; items strictly above it are counted, not offered */
+        float upper(int query);
 
         /**
-         * Called for every gallery item whose similarity to {@code query} is at least
-         * {@code gate(query)}, in increasing gallery index order; never for the query itself.
+         * Called for every gallery item whose similarity to {@code query} lies in
+         * {@code [lower(query), upper(query)]}, in increasing gallery index order within a tile; never for
+         * the query itself.
          */
         void offer(int query, float similarity, int index);
+
+        /**
+         * Called once per query and tile, after its offers.
+         *
+         * @param above number of the tile's items with similarity strictly above {@code upper(query)}
+         * @param row the tile's similarities for this query (the query itself set to -Infinity); valid
+         *        only during the call
+         * @param col0 gallery index of {@code row[0]}
+         * @param cols items in {@code row}
+         */
+        void rowScanned(int query, int above, float[] row, int col0, int cols);
 
         void endBlock(int firstQuery, int queries);
     }
@@ -298,23 +315,31 @@ public final class ExactNeighbours {
                     top.offer(row, 0, cols, col0);
                     continue;
                 }
-                // one pass for both: most items fall below both bounds and cost one comparison
-                float observe = observer.gate(query);
+                // One pass for both. The count above the window is branch-free (the sign bit of
+                // upper - v); the branch is taken only for items entering the top k or inside the window,
+                // tested as |v - mid| <= width, a superset of [lower, upper] (width is the whole window,
+                // twice what is needed, so float rounding of v - mid cannot drop an item).
+                float lower = observer.lower(query);
+                float upper = observer.upper(query);
+                boolean window = lower != Float.POSITIVE_INFINITY;
+                float mid = window ? 0.5f * (lower + upper) : 0f;
+                float width = window ? upper - lower : -1f;
                 float keep = top == null ? Float.POSITIVE_INFINITY : top.threshold();
-                float gate = Math.min(observe, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
+                int above = 0;
                 for (int j = 0; j < cols; j++) {
                     float v = row[j];
-                    if (v >= gate) { // never true for the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
-                        if (top != null && v > keep) {
+                    above += Float.floatToRawIntBits(upper - v) >>> 31; // v > upper; never for -Infinity
+                    if (v > keep || Math.abs(v - mid) <= width) {
+                        if (v > keep) {
                             top.add(v, col0 + j);
                             keep = top.threshold();
                         }
-                        if (v >= observe) {
+                        if (v >= lower && v <= upper) {
                             observer.offer(query, v, col0 + j);
                         }
-                        gate = Math.min(observe, Math.nextUp(keep));
                     }
                 }
+                observer.rowScanned(query, above, row, col0, cols);
             }
         });
     }

@@ -15,13 +15,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Method: before the pass, each query's best same-class similarity {@code s+} is computed in
  * double from the float vectors. The GEMM's float value of any inner product of two (near) unit
- * vectors of dimension D is within {@code eps = (2D + 16) 2^-24} of it. During the pass an item is
- * counted as ranked before the first hit when its similarity exceeds {@code s+ + eps} and its class
- * differs; items within {@code [s+ - eps, s+ + eps]}, and same-class items above, are kept in a short
- * per-query list. After the pass the first hit is the best same-class item of that list by the GEMM's
- * own values (ties to the smaller index, as everywhere), and the listed items ranked before it are
- * added to the count. The result is exactly the rank in the order the top-k search uses. If the bound
- * were ever violated the pass throws {@link IllegalStateException} rather than return a wrong rank.
+ * vectors of dimension D is within {@code eps = (2D + 16) 2^-24} of it. During the pass the search
+ * counts, per query and without looking at classes, the items whose similarity exceeds
+ * {@code s+ + eps} (a branch-free count in {@link ExactNeighbours}), and hands over the items within
+ * {@code [s+ - eps, s+ + eps]}, which are kept in a short per-query list. After each tile the query's
+ * own class members in it (a handful) are looked up in the tile's row and must not lie above the
+ * window, so the count holds exactly other-class items. After the pass the first hit is the best same-class item of the list by the GEMM's own
+ * values (ties to the smaller index, as everywhere), and the listed items ranked before it are added
+ * to the count. The result is exactly the rank in the order the top-k search uses. If a same-class
+ * item lies above the window, or none inside it (the error bound violated), the pass throws
+ * {@link IllegalStateException} rather than return a wrong rank.
  */
 final class FirstHitRanks implements ExactNeighbours.RowObserver {
 
@@ -31,6 +34,8 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
     private final float[] hi;
     private final long[] before;
     private final int[] rank;
+    /** Gallery indices of each query's class, ascending (arrays shared by the queries of a class). */
+    private final int[][] sameClass;
     private float[][] candidateSim = new float[0][];
     private int[][] candidateIndex = new int[0][];
     private int[] candidates = new int[0];
@@ -52,6 +57,7 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
         hi = new float[nq];
         before = new long[nq];
         rank = new int[nq];
+        sameClass = new int[nq][];
         Map<Integer, int[]> members = members(galleryLabels);
         FloatBuffer qb = q.data().asNioFloat();
         FloatBuffer gb = g.data().asNioFloat();
@@ -60,6 +66,7 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
         double eps = (2.0 * d + 16) * Math.ulp(1.0f) / 2; // (2D + 16) 2^-24
         for (int i = 0; i < nq; i++) {
             int[] same = members.get(queryLabels[i]);
+            sameClass[i] = same == null ? new int[0] : same;
             double best = Double.NEGATIVE_INFINITY;
             if (same != null) {
                 qb.get(i * d, qr, 0, d);
@@ -103,17 +110,39 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
     }
 
     @Override
-    public float gate(int query) {
+    public float lower(int query) {
         return lo[query];
     }
 
     @Override
+    public float upper(int query) {
+        return hi[query];
+    }
+
+    @Override
     public void offer(int query, float v, int index) {
-        if (v > hi[query] && galleryLabels[index] != queryLabels[query]) {
-            before[query]++;
-        } else {
-            add(query - blockFirst, v, index);
+        add(query - blockFirst, v, index);
+    }
+
+    /**
+     * Adds the tile's count to the query's and checks the query's class members in the tile: none may
+     * lie above the window, since no same-class similarity exceeds {@code s+} by more than the error
+     * bound; one that does would make the count wrong, so it throws.
+     */
+    @Override
+    public void rowScanned(int query, int above, float[] row, int col0, int cols) {
+        if (lo[query] == Float.POSITIVE_INFINITY) {
+            return;
         }
+        int[] same = sameClass[query];
+        int from = Arrays.binarySearch(same, col0);
+        for (int m = from >= 0 ? from : -from - 1; m < same.length && same[m] < col0 + cols; m++) {
+            float v = row[same[m] - col0]; // the query itself is -Infinity
+            if (v > hi[query]) {
+                throw boundViolated(query, v);
+            }
+        }
+        before[query] += above;
     }
 
     private void add(int slot, float v, int index) {
@@ -146,11 +175,8 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
                     bestIndex = idx[c];
                 }
             }
-            if (bestIndex < 0 || bestSim > hi[query]) {
-                throw new IllegalStateException(String.format(Locale.ROOT,
-                        "query %d: its best same-class similarity from the GEMM (%s) is outside the bound [%s, %s] around "
-                                + "the double-precision value; the rank of its first hit cannot be trusted", query,
-                        bestIndex < 0 ? "not found" : Float.toString(bestSim), lo[query], hi[query]));
+            if (bestIndex < 0) {
+                throw boundViolated(query, Float.NaN);
             }
             long r = before[query] + 1;
             for (int c = 0; c < candidates[slot]; c++) {
@@ -160,6 +186,13 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
             }
             rank[query] = (int) r;
         }
+    }
+
+    private IllegalStateException boundViolated(int query, float gemmValue) {
+        return new IllegalStateException(String.format(Locale.ROOT,
+                "query %d: a same-class similarity from the GEMM (%s) is outside the bound [%s, %s] around the best "
+                        + "one in double precision; the rank of its first hit cannot be trusted", query,
+                Float.isNaN(gemmValue) ? "none in the window" : Float.toString(gemmValue), lo[query], hi[query]));
     }
 
     private static Map<Integer, int[]> members(int[] labels) {
