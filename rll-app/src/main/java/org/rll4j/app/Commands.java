@@ -29,7 +29,7 @@ final class Commands {
     @Command(name = "rll", mixinStandardHelpOptions = true, versionProvider = Version.class,
             description = "Deep metric learning with the Ranked List Loss on Deeplearning4j. Without a command: the main job "
                     + "(train on the embedded emoji set).",
-            subcommands = {Train.class, Evaluate.class, Embed.class, Search.class, UiCommand.class})
+            subcommands = {Train.class, Evaluate.class, Embed.class, Search.class, UiCommand.class, Prepare.class})
     static final class Root implements Callable<Integer> {
         @Spec
         CommandSpec spec;

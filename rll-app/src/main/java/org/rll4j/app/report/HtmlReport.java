@@ -8,8 +8,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.opencv.global.opencv_imgcodecs;
 import org.bytedeco.opencv.global.opencv_imgproc;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
@@ -139,11 +137,8 @@ public final class HtmlReport {
                 opencv_imgproc.resize(m, small, new Size(m.cols() * 64 / longer, m.rows() * 64 / longer), 0, 0,
                         opencv_imgproc.INTER_AREA);
             }
-            try (BytePointer buf = new BytePointer()) {
-                opencv_imgcodecs.imencode(".png", small, buf);
-                byte[] bytes = new byte[(int) buf.limit()];
-                buf.get(bytes);
-                return Base64.getEncoder().encodeToString(bytes);
+            try {
+                return Base64.getEncoder().encodeToString(Png.encode(small));
             } finally {
                 if (small != m) {
                     small.release();

@@ -1,0 +1,139 @@
+package org.rll4j.app;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.rll4j.app.config.RunConfig;
+import org.rll4j.app.report.Png;
+import org.rll4j.app.run.RunData;
+import org.rll4j.data.ExampleSource;
+import org.rll4j.data.LabelIndex;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code rll prepare}: writes the images of a configured dataset, split as training reads it, as folders
+ * of PNG files, one folder per class: the layout {@code dataset.format: folder}, {@code embed --images}
+ * and {@code search --gallery} take. Its use is the IDX format (Fashion-MNIST), whose images are not
+ * files: after {@code prepare}, a Fashion-MNIST class can be searched or embedded like any folder. The
+ * other formats already read their image files in place, so no config needs this command.
+ *
+ * <p>Layout: {@code OUT/train/<class>/<index>.png} and {@code OUT/test/<class>/<index>.png} (In-Shop:
+ * {@code OUT/test/query/...} and {@code OUT/test/gallery/...}), where {@code index} is the image's
+ * position in its source (6 digits) and {@code class} the class name with characters other than
+ * letters, digits, {@code . _ + -} replaced by {@code _} (and {@code _<label>} appended if two names
+ * would meet). Atomic: everything is written into a temporary folder beside {@code OUT} that is renamed
+ * to {@code OUT} at the end, so an interrupted run leaves no half-written dataset; {@code OUT} must not
+ * exist.
+ */
+@Command(name = "prepare", mixinStandardHelpOptions = true, versionProvider = Commands.Version.class,
+        description = "Write the config's dataset (train and test classes, as training splits them) as folders of PNG "
+                + "files, one per class: OUT/train/<class>/*.png, OUT/test/<class>/*.png. For IDX data (Fashion-MNIST), "
+                + "so that embed --images and search --gallery can use it; other formats are read in place.")
+final class Prepare implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    Commands.ConfigOptions options;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR", required = true, description = "the folder to create (must not exist)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig config = options.load();
+        if (Files.exists(out)) {
+            throw new FileAlreadyExistsException(out.toString(), null, "prepare creates a new folder; remove it or choose "
+                    + "another --out");
+        }
+        RunData data = RunData.open(config.dataset());
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
+        try {
+            int n = write(data.train(), tmp.resolve("train"));
+            if (data.gallery() == null) {
+                n += write(data.query(), tmp.resolve("test"));
+            } else {
+                n += write(data.query(), tmp.resolve("test").resolve("query"));
+                n += write(data.gallery(), tmp.resolve("test").resolve("gallery"));
+            }
+            try {
+                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, out);
+            }
+            System.out.printf(Locale.ROOT, "%d images (%s) -> %s%n", n, data.description(), out);
+            return Main.OK;
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /** Writes every image of {@code source} under {@code dir}, a folder per class; returns the count. */
+    static int write(ExampleSource source, Path dir) throws IOException {
+        LabelIndex labels = source.labels();
+        Map<Integer, Path> folders = folders(labels, dir);
+        for (Path f : folders.values()) {
+            Files.createDirectories(f);
+        }
+        for (int i = 0; i < source.size(); i++) {
+            Mat image = source.read(i);
+            try {
+                Files.write(folders.get(labels.label(i)).resolve(String.format(Locale.ROOT, "%06d.png", i)), Png.encode(image));
+            } catch (IOException e) {
+                throw new IOException("cannot write " + source.describe(i) + " under " + dir + ": " + e.getMessage(), e);
+            } finally {
+                image.release();
+            }
+        }
+        return source.size();
+    }
+
+    /** A folder name per class id that occurs in {@code labels}, distinct and portable. */
+    static Map<Integer, Path> folders(LabelIndex labels, Path dir) {
+        Map<Integer, Path> byLabel = new HashMap<>();
+        Map<String, Integer> taken = new HashMap<>();
+        for (int i = 0; i < labels.size(); i++) {
+            int label = labels.label(i);
+            if (byLabel.containsKey(label)) {
+                continue;
+            }
+            String name = safeName(labels.className(label));
+            while (taken.containsKey(name)) {
+                name = name + "_" + label;
+            }
+            taken.put(name, label);
+            byLabel.put(label, dir.resolve(name));
+        }
+        return byLabel;
+    }
+
+    /** Letters, digits and {@code . _ + -} kept, anything else {@code _}; never empty, never a dot name. */
+    static String safeName(String className) {
+        String s = className.replaceAll("[^A-Za-z0-9._+-]", "_");
+        return s.isEmpty() || s.chars().allMatch(c -> c == '.') ? "_" + s : s;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
