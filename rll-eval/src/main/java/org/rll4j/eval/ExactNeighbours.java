@@ -37,6 +37,13 @@ public final class ExactNeighbours {
      */
     public static final int DEFAULT_BLOCK_SIZE = 2048;
 
+    /**
+     * A query with more than one item in this many above its observer's window so far is scanned with the
+     * branch-free counting loop; below that, with the one-comparison gate loop (a mispredicted branch per
+     * counted item costs more than counting every item once the fraction passes a few percent).
+     */
+    private static final int DENSE_FRACTION = 16;
+
     /** Receives the neighbours of each block of consecutive queries as soon as it is complete. */
     @FunctionalInterface
     public interface BlockListener {
@@ -266,6 +273,7 @@ public final class ExactNeighbours {
         for (int i = 0; i < selectors.length; i++) {
             selectors[i] = new TopK(k);
         }
+        long[] aboveSoFar = observer == null ? null : new long[rowsPerTile];
         int[] indices = new int[rowsPerTile * k];
         float[] sims = new float[rowsPerTile * k];
         int threads = Math.max(1, Math.min(rowsPerTile, Runtime.getRuntime().availableProcessors()));
@@ -276,9 +284,11 @@ public final class ExactNeighbours {
             }
             if (observer != null) {
                 observer.startBlock(row0, rows);
+                java.util.Arrays.fill(aboveSoFar, 0);
             }
             gemm.rowBlock(q, row0, rows, g,
-                    (r0, c0, nr, nc, tile) -> scanTile(tile, r0, c0, nr, nc, sameSet, k > 0 ? selectors : null, observer, threads));
+                    (r0, c0, nr, nc, tile) -> scanTile(tile, r0, c0, nr, nc, sameSet, k > 0 ? selectors : null, observer,
+                            aboveSoFar, threads));
             if (observer != null) {
                 observer.endBlock(row0, rows);
             }
@@ -295,7 +305,7 @@ public final class ExactNeighbours {
     }
 
     private static void scanTile(FloatBuffer tile, int row0, int col0, int rows, int cols, boolean sameSet,
-                                 TopK[] selectors, RowObserver observer, int threads) {
+                                 TopK[] selectors, RowObserver observer, long[] aboveSoFar, int threads) {
         int chunks = Math.min(8 * threads, rows); // several chunks per thread: balance when cores are shared
         IntStream.range(0, chunks).parallel().forEach(c -> {
             float[] row = new float[cols];
@@ -315,30 +325,54 @@ public final class ExactNeighbours {
                     top.offer(row, 0, cols, col0);
                     continue;
                 }
-                // One pass for both. The count above the window is branch-free (the sign bit of
-                // upper - v); the branch is taken only for items entering the top k or inside the window,
-                // tested as |v - mid| <= width, a superset of [lower, upper] (width is the whole window,
-                // twice what is needed, so float rounding of v - mid cannot drop an item).
+                // One pass for both, in one of two loops, picked by how many of the query's items so far lay
+                // above the window (tiles come in increasing gallery order, col0 items before this one):
                 float lower = observer.lower(query);
                 float upper = observer.upper(query);
-                boolean window = lower != Float.POSITIVE_INFINITY;
-                float mid = window ? 0.5f * (lower + upper) : 0f;
-                float width = window ? upper - lower : -1f;
                 float keep = top == null ? Float.POSITIVE_INFINITY : top.threshold();
                 int above = 0;
-                for (int j = 0; j < cols; j++) {
-                    float v = row[j];
-                    above += Float.floatToRawIntBits(upper - v) >>> 31; // v > upper; never for -Infinity
-                    if (v > keep || Math.abs(v - mid) <= width) {
-                        if (v > keep) {
-                            top.add(v, col0 + j);
-                            keep = top.threshold();
+                if (col0 > 0 && aboveSoFar[i] * DENSE_FRACTION < col0) {
+                    // few items above the window (most queries): one comparison per item against the lower of
+                    // the window and the top-k threshold, the rest only for the items that pass
+                    float gate = Math.min(lower, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
+                    for (int j = 0; j < cols; j++) {
+                        float v = row[j];
+                        if (v >= gate) { // never for the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
+                            if (v > upper) {
+                                above++;
+                            } else if (v >= lower) {
+                                observer.offer(query, v, col0 + j);
+                            }
+                            if (v > keep) {
+                                top.add(v, col0 + j);
+                                keep = top.threshold();
+                                gate = Math.min(lower, Math.nextUp(keep));
+                            }
                         }
-                        if (v >= lower && v <= upper) {
-                            observer.offer(query, v, col0 + j);
+                    }
+                } else {
+                    // many above the window (a hard query), or no history yet: count them branch-free with the
+                    // sign bit of upper - v, and branch only for items entering the top k or inside the window,
+                    // tested as |v - mid| <= width, a superset of [lower, upper] (width is the whole window, twice
+                    // what is needed, so float rounding of v - mid cannot drop an item)
+                    boolean window = lower != Float.POSITIVE_INFINITY;
+                    float mid = window ? 0.5f * (lower + upper) : 0f;
+                    float width = window ? upper - lower : -1f;
+                    for (int j = 0; j < cols; j++) {
+                        float v = row[j];
+                        above += Float.floatToRawIntBits(upper - v) >>> 31; // v > upper; never for -Infinity
+                        if (v > keep || Math.abs(v - mid) <= width) {
+                            if (v > keep) {
+                                top.add(v, col0 + j);
+                                keep = top.threshold();
+                            }
+                            if (v >= lower && v <= upper) {
+                                observer.offer(query, v, col0 + j);
+                            }
                         }
                     }
                 }
+                aboveSoFar[i] += above;
                 observer.rowScanned(query, above, row, col0, cols);
             }
         });
