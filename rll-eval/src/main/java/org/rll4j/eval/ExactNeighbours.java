@@ -2,7 +2,6 @@ package org.rll4j.eval;
 
 import java.nio.FloatBuffer;
 import java.util.Locale;
-import java.util.stream.IntStream;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -20,22 +19,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Two protocols: {@link #searchWithin} (one set is both queries and gallery; each query's own row
  * is excluded, duplicates of it are not) and {@link #searchBetween} (separate query and gallery sets).
  *
- * <p>Method: queries are taken {@code r} rows at a time and the gallery {@code blockSize} rows at a
- * time; each {@code r x blockSize} tile of similarities is one GEMM into a reused buffer
- * ({@link BlockedGemm}), and every query row of the tile is scanned in Java by a streaming top-k
- * selector (one comparison with the k-th best so far, then a k-sized min-heap of packed (similarity,
- * index) keys; parallel over rows on the common fork-join pool). {@code r = blockSize}, lowered when
- * {@code k} is large so that the selectors' heaps ({@code 8 r k} bytes) stay within the tile's size. Memory beyond the
- * inputs: the tile ({@code 4 r blockSize} bytes off-heap), the selectors and the results.
+ * <p>Method: queries are taken in panels of {@code r} rows and the gallery {@code blockSize} rows
+ * at a time; each {@code r x blockSize} tile of similarities is one GEMM into a reused buffer, and
+ * every query row of the tile is scanned in Java right after, while the tile is still in the core's
+ * cache, by a streaming top-k selector (one comparison with the k-th best so far, then a k-sized
+ * min-heap of packed (similarity, index) keys). Panels are spread over one worker per core, each
+ * with its own tile and single-threaded BLAS ({@link BlockedGemm#parallel}); results reach the
+ * listener in query order whatever the scheduling, so they are deterministic. {@code r = blockSize / 4}
+ * (a 1 MB tile by default), lowered when {@code k} is large so that the selectors' heaps
+ * ({@code 8 r k} bytes) stay within {@code 2 blockSize^2} bytes. Memory beyond the inputs, per core:
+ * the tile ({@code 4 r blockSize} bytes off-heap), the selectors and a row; plus the results.
  */
 public final class ExactNeighbours {
 
     /**
-     * Default block size: 2048 x 2048 tiles, 16 MB of similarities, which the scan reads back from cache
-     * right after the GEMM wrote them; at SOP scale (D = 128, 2 cores) the suite took 12.4-12.7 s with
-     * 2048 against 13.8 s with 4096 (64 MB tiles) and 12.8 s with 1024.
+     * Default block size: tiles of 256 queries x 1024 gallery items, 1 MB of similarities per core, which
+     * the scan reads from the core's own cache right after the GEMM wrote them. With one 2048 x 2048
+     * tile (16 MB) computed by all BLAS threads, the scan had to fetch every tile back from memory and
+     * cost 40% of the GEMM at SOP scale (D = 128, 2 cores).
      */
-    public static final int DEFAULT_BLOCK_SIZE = 2048;
+    public static final int DEFAULT_BLOCK_SIZE = 1024;
 
     /**
      * A query with more than one item in this many above its observer's window so far is scanned with the
@@ -44,7 +47,10 @@ public final class ExactNeighbours {
      */
     private static final int DENSE_FRACTION = 16;
 
-    /** Receives the neighbours of each block of consecutive queries as soon as it is complete. */
+    /**
+     * Receives the neighbours of each block of consecutive queries, in increasing query order, one call
+     * at a time (from whichever search thread completed the block, so not necessarily the caller's).
+     */
     @FunctionalInterface
     public interface BlockListener {
         /**
@@ -63,9 +69,9 @@ public final class ExactNeighbours {
      * that need more than the top k (package-private: used by {@link RetrievalEvaluator} to rank the
      * first same-class item). For every query and tile the search counts the items strictly above
      * {@link #upper}, hands over those within {@code [lower, upper]} one by one, and then passes the
-     * count with the tile's row. Calls for different queries may come from different threads at once;
-     * {@code startBlock} and {@code endBlock} come from the calling thread, before and after a block of
-     * queries.
+     * count with the tile's row. A block of queries is scanned by one worker thread, which calls
+     * {@code startBlock}, then everything for those queries, then {@code endBlock}; different blocks are
+     * scanned by different threads at once, so an observer keeps its state per query.
      */
     interface RowObserver {
         void startBlock(int firstQuery, int queries);
@@ -181,10 +187,10 @@ public final class ExactNeighbours {
         return blockSize;
     }
 
-    /** @return query rows per tile: the block size, lowered for large k (see the class comment) */
+    /** @return query rows per tile: a quarter of the block size, lowered for large k (see the class comment) */
     public int queryRowsPerTile() {
         long cap = Math.max(1L, (long) blockSize * blockSize / (4L * Math.max(1, k)));
-        return (int) Math.min(blockSize, cap);
+        return (int) Math.min(Math.max(1, blockSize / 4), cap);
     }
 
     /**
@@ -268,50 +274,93 @@ public final class ExactNeighbours {
                             + "lower k or use a larger gallery", available, sameSet ? ", the set minus the query" : "", k));
         }
         int rowsPerTile = Math.min(queryRowsPerTile(), nq);
-        BlockedGemm gemm = new BlockedGemm(rowsPerTile, Math.min(blockSize, ng));
-        TopK[] selectors = new TopK[k > 0 ? rowsPerTile : 0];
-        for (int i = 0; i < selectors.length; i++) {
-            selectors[i] = new TopK(k);
+        int panels = (nq + rowsPerTile - 1) / rowsPerTile;
+        int threads = Math.max(1, Math.min(panels, Runtime.getRuntime().availableProcessors()));
+        InOrder ordered = k > 0 ? new InOrder(listener, k) : null;
+        BlockedGemm.parallel(q, g, rowsPerTile, blockSize, threads,
+                w -> new Scanner(rowsPerTile, Math.min(blockSize, ng), k, sameSet, observer, ordered));
+    }
+
+    /** Hands finished panels to the listener one at a time, in increasing query order, whichever worker finished them. */
+    private static final class InOrder {
+        private final BlockListener listener;
+        private final int k;
+        private final java.util.Map<Integer, Object[]> pending = new java.util.HashMap<>();
+        private int next;
+
+        InOrder(BlockListener listener, int k) {
+            this.listener = listener;
+            this.k = k;
         }
-        long[] aboveSoFar = observer == null ? null : new long[rowsPerTile];
-        int[] indices = new int[rowsPerTile * k];
-        float[] sims = new float[rowsPerTile * k];
-        int threads = Math.max(1, Math.min(rowsPerTile, Runtime.getRuntime().availableProcessors()));
-        for (int row0 = 0; row0 < nq; row0 += rowsPerTile) {
-            int rows = Math.min(rowsPerTile, nq - row0);
+
+        synchronized void finished(int firstQuery, int queries, int[] indices, float[] similarities) {
+            pending.put(firstQuery, new Object[] {queries, indices, similarities});
+            for (Object[] p = pending.remove(next); p != null; p = pending.remove(next)) {
+                int n = (Integer) p[0];
+                listener.accept(next, n, k, (int[]) p[1], (float[]) p[2]);
+                next += n;
+            }
+        }
+    }
+
+    /**
+     * One worker: scans every query row of its panels' tiles with a streaming top-k selector per row and
+     * the optional observer.
+     */
+    private static final class Scanner implements BlockedGemm.PanelWorker {
+        private final int k;
+        private final boolean sameSet;
+        private final RowObserver observer;
+        private final InOrder ordered;
+        private final TopK[] selectors;
+        private final long[] aboveSoFar;
+        private final float[] row;
+
+        Scanner(int rows, int cols, int k, boolean sameSet, RowObserver observer, InOrder ordered) {
+            this.k = k;
+            this.sameSet = sameSet;
+            this.observer = observer;
+            this.ordered = ordered;
+            this.selectors = new TopK[k > 0 ? rows : 0];
+            for (int i = 0; i < selectors.length; i++) {
+                selectors[i] = new TopK(k);
+            }
+            this.aboveSoFar = new long[rows];
+            this.row = new float[cols];
+        }
+
+        @Override
+        public void startPanel(int row0, int rows) {
             for (int i = 0; i < rows && k > 0; i++) {
                 selectors[i].reset();
             }
+            java.util.Arrays.fill(aboveSoFar, 0);
             if (observer != null) {
                 observer.startBlock(row0, rows);
-                java.util.Arrays.fill(aboveSoFar, 0);
             }
-            gemm.rowBlock(q, row0, rows, g,
-                    (r0, c0, nr, nc, tile) -> scanTile(tile, r0, c0, nr, nc, sameSet, k > 0 ? selectors : null, observer,
-                            aboveSoFar, threads));
+        }
+
+        @Override
+        public void endPanel(int row0, int rows) {
             if (observer != null) {
                 observer.endBlock(row0, rows);
             }
             if (k > 0) {
+                int[] indices = new int[rows * k];
+                float[] sims = new float[rows * k];
                 for (int i = 0; i < rows; i++) {
                     int got = selectors[i].drainSorted(indices, sims, i * k);
                     if (got != k) {
                         throw new IllegalStateException("selector kept " + got + " of " + k + " neighbours for query " + (row0 + i));
                     }
                 }
-                listener.accept(row0, rows, k, indices, sims);
+                ordered.finished(row0, rows, indices, sims);
             }
         }
-    }
 
-    private static void scanTile(FloatBuffer tile, int row0, int col0, int rows, int cols, boolean sameSet,
-                                 TopK[] selectors, RowObserver observer, long[] aboveSoFar, int threads) {
-        int chunks = Math.min(8 * threads, rows); // several chunks per thread: balance when cores are shared
-        IntStream.range(0, chunks).parallel().forEach(c -> {
-            float[] row = new float[cols];
-            int from = (int) ((long) rows * c / chunks);
-            int to = (int) ((long) rows * (c + 1) / chunks);
-            for (int i = from; i < to; i++) {
+        @Override
+        public void accept(int row0, int col0, int rows, int cols, FloatBuffer tile) {
+            for (int i = 0; i < rows; i++) {
                 tile.get(i * cols, row, 0, cols);
                 int query = row0 + i;
                 if (sameSet) {
@@ -320,61 +369,66 @@ public final class ExactNeighbours {
                         row[self] = Float.NEGATIVE_INFINITY;
                     }
                 }
-                TopK top = selectors == null ? null : selectors[i];
+                TopK top = k > 0 ? selectors[i] : null;
                 if (observer == null) {
                     top.offer(row, 0, cols, col0);
-                    continue;
-                }
-                // One pass for both, in one of two loops, picked by how many of the query's items so far lay
-                // above the window (tiles come in increasing gallery order, col0 items before this one):
-                float lower = observer.lower(query);
-                float upper = observer.upper(query);
-                float keep = top == null ? Float.POSITIVE_INFINITY : top.threshold();
-                int above = 0;
-                if (col0 > 0 && aboveSoFar[i] * DENSE_FRACTION < col0) {
-                    // few items above the window (most queries): one comparison per item against the lower of
-                    // the window and the top-k threshold, the rest only for the items that pass
-                    float gate = Math.min(lower, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
-                    for (int j = 0; j < cols; j++) {
-                        float v = row[j];
-                        if (v >= gate) { // never for the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
-                            if (v > upper) {
-                                above++;
-                            } else if (v >= lower) {
-                                observer.offer(query, v, col0 + j);
-                            }
-                            if (v > keep) {
-                                top.add(v, col0 + j);
-                                keep = top.threshold();
-                                gate = Math.min(lower, Math.nextUp(keep));
-                            }
-                        }
-                    }
                 } else {
-                    // many above the window (a hard query), or no history yet: count them branch-free with the
-                    // sign bit of upper - v, and branch only for items entering the top k or inside the window,
-                    // tested as |v - mid| <= width, a superset of [lower, upper] (width is the whole window, twice
-                    // what is needed, so float rounding of v - mid cannot drop an item)
-                    boolean window = lower != Float.POSITIVE_INFINITY;
-                    float mid = window ? 0.5f * (lower + upper) : 0f;
-                    float width = window ? upper - lower : -1f;
-                    for (int j = 0; j < cols; j++) {
-                        float v = row[j];
-                        above += Float.floatToRawIntBits(upper - v) >>> 31; // v > upper; never for -Infinity
-                        if (v > keep || Math.abs(v - mid) <= width) {
-                            if (v > keep) {
-                                top.add(v, col0 + j);
-                                keep = top.threshold();
-                            }
-                            if (v >= lower && v <= upper) {
-                                observer.offer(query, v, col0 + j);
-                            }
+                    scan(i, query, col0, cols, top);
+                }
+            }
+        }
+
+        /** One pass over {@code row[0..cols)} for both the selector (if any) and the observer. */
+        private void scan(int i, int query, int col0, int cols, TopK top) {
+            // One pass for both, in one of two loops, picked by how many of the query's items so far lay
+            // above the window (tiles come in increasing gallery order, col0 items before this one):
+            float lower = observer.lower(query);
+            float upper = observer.upper(query);
+            float keep = top == null ? Float.POSITIVE_INFINITY : top.threshold();
+            int above = 0;
+            if (col0 > 0 && aboveSoFar[i] * DENSE_FRACTION < col0) {
+                // few items above the window (most queries): one comparison per item against the lower of
+                // the window and the top-k threshold, the rest only for the items that pass
+                float gate = Math.min(lower, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
+                for (int j = 0; j < cols; j++) {
+                    float v = row[j];
+                    if (v >= gate) { // never for the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
+                        if (v > upper) {
+                            above++;
+                        } else if (v >= lower) {
+                            observer.offer(query, v, col0 + j);
+                        }
+                        if (v > keep) {
+                            top.add(v, col0 + j);
+                            keep = top.threshold();
+                            gate = Math.min(lower, Math.nextUp(keep));
                         }
                     }
                 }
-                aboveSoFar[i] += above;
-                observer.rowScanned(query, above, row, col0, cols);
+            } else {
+                // many above the window (a hard query), or no history yet: count them branch-free with the
+                // sign bit of upper - v, and branch only for items entering the top k or inside the window,
+                // tested as |v - mid| <= width, a superset of [lower, upper] (width is the whole window, twice
+                // what is needed, so float rounding of v - mid cannot drop an item)
+                boolean window = lower != Float.POSITIVE_INFINITY;
+                float mid = window ? 0.5f * (lower + upper) : 0f;
+                float width = window ? upper - lower : -1f;
+                for (int j = 0; j < cols; j++) {
+                    float v = row[j];
+                    above += Float.floatToRawIntBits(upper - v) >>> 31; // v > upper; never for -Infinity
+                    if (v > keep || Math.abs(v - mid) <= width) {
+                        if (v > keep) {
+                            top.add(v, col0 + j);
+                            keep = top.threshold();
+                        }
+                        if (v >= lower && v <= upper) {
+                            observer.offer(query, v, col0 + j);
+                        }
+                    }
+                }
             }
-        });
+            aboveSoFar[i] += above;
+            observer.rowScanned(query, above, row, col0, cols);
+        }
     }
 }

@@ -36,10 +36,10 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
     private final int[] rank;
     /** Gallery indices of each query's class, ascending (arrays shared by the queries of a class). */
     private final int[][] sameClass;
-    private float[][] candidateSim = new float[0][];
-    private int[][] candidateIndex = new int[0][];
-    private int[] candidates = new int[0];
-    private int blockFirst;
+    /** Per query while its block is scanned (null otherwise): the listed items. Blocks run on different threads. */
+    private final float[][] candidateSim;
+    private final int[][] candidateIndex;
+    private final int[] candidates;
 
     /**
      * @param q queries, checked float matrix
@@ -57,6 +57,9 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
         hi = new float[nq];
         before = new long[nq];
         rank = new int[nq];
+        candidateSim = new float[nq][];
+        candidateIndex = new int[nq][];
+        candidates = new int[nq];
         sameClass = new int[nq][];
         Map<Integer, int[]> members = members(galleryLabels);
         FloatBuffer qb = q.data().asNioFloat();
@@ -100,13 +103,11 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
 
     @Override
     public void startBlock(int firstQuery, int queries) {
-        blockFirst = firstQuery;
-        if (candidates.length < queries) {
-            candidateSim = new float[queries][16];
-            candidateIndex = new int[queries][16];
-            candidates = new int[queries];
+        for (int q = firstQuery; q < firstQuery + queries; q++) {
+            candidateSim[q] = new float[4];
+            candidateIndex[q] = new int[4];
+            candidates[q] = 0;
         }
-        Arrays.fill(candidates, 0, queries, 0);
     }
 
     @Override
@@ -121,7 +122,7 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
 
     @Override
     public void offer(int query, float v, int index) {
-        add(query - blockFirst, v, index);
+        add(query, v, index);
     }
 
     /**
@@ -145,30 +146,32 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
         before[query] += above;
     }
 
-    private void add(int slot, float v, int index) {
-        int c = candidates[slot];
-        if (c == candidateSim[slot].length) {
-            candidateSim[slot] = Arrays.copyOf(candidateSim[slot], 2 * c);
-            candidateIndex[slot] = Arrays.copyOf(candidateIndex[slot], 2 * c);
+    private void add(int query, float v, int index) {
+        int c = candidates[query];
+        if (c == candidateSim[query].length) {
+            candidateSim[query] = Arrays.copyOf(candidateSim[query], 2 * c);
+            candidateIndex[query] = Arrays.copyOf(candidateIndex[query], 2 * c);
         }
-        candidateSim[slot][c] = v;
-        candidateIndex[slot][c] = index;
-        candidates[slot] = c + 1;
+        candidateSim[query][c] = v;
+        candidateIndex[query][c] = index;
+        candidates[query] = c + 1;
     }
 
     @Override
     public void endBlock(int firstQuery, int queries) {
-        for (int slot = 0; slot < queries; slot++) {
-            int query = firstQuery + slot;
+        for (int query = firstQuery; query < firstQuery + queries; query++) {
+            float[] sim = candidateSim[query];
+            int[] idx = candidateIndex[query];
+            int listed = candidates[query];
+            candidateSim[query] = null; // only the rank is kept
+            candidateIndex[query] = null;
             if (lo[query] == Float.POSITIVE_INFINITY) {
                 continue;
             }
-            float[] sim = candidateSim[slot];
-            int[] idx = candidateIndex[slot];
             int label = queryLabels[query];
             float bestSim = Float.NEGATIVE_INFINITY;
             int bestIndex = -1;
-            for (int c = 0; c < candidates[slot]; c++) {
+            for (int c = 0; c < listed; c++) {
                 if (galleryLabels[idx[c]] == label
                         && (sim[c] > bestSim || (sim[c] == bestSim && idx[c] < bestIndex))) {
                     bestSim = sim[c];
@@ -179,7 +182,7 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
                 throw boundViolated(query, Float.NaN);
             }
             long r = before[query] + 1;
-            for (int c = 0; c < candidates[slot]; c++) {
+            for (int c = 0; c < listed; c++) {
                 if (sim[c] > bestSim || (sim[c] == bestSim && idx[c] < bestIndex)) {
                     r++;
                 }
@@ -187,6 +190,7 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
             rank[query] = (int) r;
         }
     }
+
 
     private IllegalStateException boundViolated(int query, float gemmValue) {
         return new IllegalStateException(String.format(Locale.ROOT,

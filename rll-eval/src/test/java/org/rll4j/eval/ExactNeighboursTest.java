@@ -143,8 +143,50 @@ class ExactNeighboursTest {
     }
 
     @Test
+    void blocksReachTheListenerInQueryOrderFromParallelWorkersAndBlasThreadsAreRestored() {
+        float[][] x = grid(21, 1000, 6);
+        INDArray items = Nd4j.createFromArray(x);
+        int blasThreads = Nd4j.factory().blas().getMaxThreads();
+        ExactNeighbours search = ExactNeighbours.of(3, 16); // 4 query rows per tile: 250 panels over the workers
+        List<Integer> firsts = new ArrayList<>();
+        List<Integer> got = new ArrayList<>();
+        search.searchWithin(items, (first, n, k, idx, sims) -> {
+            firsts.add(first);
+            for (int i = 0; i < n * k; i++) {
+                got.add(idx[i]);
+            }
+        });
+        for (int b = 0; b < firsts.size(); b++) {
+            assertEquals(4 * b, firsts.get(b), "block " + b);
+        }
+        assertEquals(250, firsts.size());
+        ExactNeighbours.Result r = search.searchWithin(items);
+        for (int q = 0; q < 1000; q++) {
+            for (int j = 0; j < 3; j++) {
+                assertEquals(r.index(q, j), got.get(q * 3 + j));
+            }
+        }
+        assertEquals(blasThreads, Nd4j.factory().blas().getMaxThreads(), "BLAS thread count restored");
+    }
+
+    @Test
+    void aListenerExceptionStopsTheSearchAndReachesTheCaller() {
+        INDArray items = Nd4j.createFromArray(grid(22, 400, 5));
+        int blasThreads = Nd4j.factory().blas().getMaxThreads();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ExactNeighbours.of(2, 8).searchWithin(items,
+                (first, n, k, idx, sims) -> {
+                    if (first >= 40) {
+                        throw new IllegalStateException("listener failed at " + first);
+                    }
+                }));
+        assertEquals("listener failed at 40", e.getMessage());
+        assertEquals(blasThreads, Nd4j.factory().blas().getMaxThreads(), "BLAS thread count restored");
+    }
+
+    @Test
     void largeKLowersTheQueryRowsPerTile() {
-        assertEquals(4096, ExactNeighbours.of(1000, 4096).queryRowsPerTile());
+        assertEquals(256, ExactNeighbours.of(15, 1024).queryRowsPerTile()); // the default: a 1 MB tile
+        assertEquals(1024, ExactNeighbours.of(1000, 4096).queryRowsPerTile());
         assertEquals(419, ExactNeighbours.of(10_000, 4096).queryRowsPerTile());
         assertEquals(1, ExactNeighbours.of(100, 2).queryRowsPerTile());
     }
