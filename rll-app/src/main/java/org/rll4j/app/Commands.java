@@ -171,7 +171,7 @@ final class Commands {
             org.rll4j.app.run.RunData data = org.rll4j.app.run.RunData.open(config.dataset());
             System.out.println(data.description());
             org.rll4j.app.run.RetrievalRun.Result r = new org.rll4j.app.run.RetrievalRun(data, config.evaluation(),
-                    config.seed()).network(new org.rll4j.models.EmbeddingExtractor(options.network()));
+                    config.seed()).network(options.network());
             System.out.print(r.report().toTable());
             if (json != null) {
                 org.rll4j.app.run.AtomicFiles.writeString(json, r.report().toJson());
@@ -199,7 +199,7 @@ final class Commands {
         public Integer call() throws Exception {
             RunConfig config = options.config();
             Gallery g = Gallery.of(config, images);
-            org.nd4j.linalg.api.ndarray.INDArray v = g.embed(new org.rll4j.models.EmbeddingExtractor(options.network()),
+            org.nd4j.linalg.api.ndarray.INDArray v = g.embed(org.rll4j.app.run.RetrievalRun.extractor(options.network(), config.evaluation()),
                     config.evaluation().batchSize());
             StringBuilder sb = new StringBuilder("path,class");
             for (int j = 0; j < v.size(1); j++) {
@@ -247,7 +247,8 @@ final class Commands {
             RunConfig config = options.config();
             Gallery g = Gallery.of(config, gallery);
             Gallery q = Gallery.queries(config, queries);
-            org.rll4j.models.EmbeddingExtractor extractor = new org.rll4j.models.EmbeddingExtractor(options.network());
+            org.rll4j.models.EmbeddingExtractor extractor = org.rll4j.app.run.RetrievalRun.extractor(options.network(),
+                    config.evaluation());
             org.nd4j.linalg.api.ndarray.INDArray gv = g.embed(extractor, config.evaluation().batchSize());
             org.nd4j.linalg.api.ndarray.INDArray qv = q.embed(extractor, config.evaluation().batchSize());
             int kk = Math.min(k, (int) gv.size(0));

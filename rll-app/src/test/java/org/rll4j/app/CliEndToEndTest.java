@@ -120,6 +120,28 @@ class CliEndToEndTest {
     }
 
     @Test
+    void multiLevelModelTrainsAndEmbedsWithFlipAveraging(@TempDir Path dir) throws Exception {
+        Path run = dir.resolve("run");
+        Run t = cli(train(run, "--set", "model.multiLevel=true", "--set", "training.epochs=1", "--set", "evaluation.every=0",
+                "--set", "evaluation.baselines=false"));
+        assertEquals(0, t.code(), t.out() + t.err());
+        assertTrue(t.out().contains("+ 3 head(s)"), t.out());
+        Path plain = dir.resolve("plain.csv");
+        Path flipped = dir.resolve("flipped.csv");
+        assertEquals(0, cli("embed", "--run", run.toString(), "-o", plain.toString()).code());
+        Run f = cli("embed", "--run", run.toString(), "--set", "evaluation.flipAverage=true", "-o", flipped.toString());
+        assertEquals(0, f.code(), f.out() + f.err());
+        List<String> a = Files.readAllLines(plain);
+        List<String> b = Files.readAllLines(flipped);
+        assertEquals(2 + 3 * 16, a.get(1).split(",").length, "the three heads' embeddings, concatenated");
+        assertEquals(a.size(), b.size());
+        assertTrue(!a.get(1).equals(b.get(1)), "flip averaging changes the vectors");
+        Run e = cli("evaluate", "--run", run.toString(), "--set", "evaluation.flipAverage=true");
+        assertEquals(0, e.code(), e.out() + e.err());
+        assertTrue(e.out().contains("Recall@1"), e.out());
+    }
+
+    @Test
     void resumingAStoppedRunGivesTheResultOfAnUninterruptedOne(@TempDir Path dir) throws Exception {
         Path whole = dir.resolve("whole");
         assertEquals(0, cli(train(whole)).code());

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,17 +25,25 @@ import org.rll4j.loss.RankedListLossLayer;
  * {@link RankedListLossLayer}; its input is the head's raw embedding), so a network restored with
  * {@code ModelSerializer} works too. With several heads (RLL-(L,M,H)) the raw head outputs are
  * concatenated in output order and the concatenation is L2-normalised, as in the paper.
+ *
+ * <p>Flip averaging ({@link #withFlipAveraging}, off by default): the raw embedding of each image and
+ * of its horizontal mirror image are summed before the normalisation, {@code e = f(x) + f(flip(x))},
+ * {@code e / |e|}, the test-time flip used in person re-identification baselines (e.g. Luo et al.,
+ * "Bag of Tricks and A Strong Baseline for Deep Person Re-identification", CVPRW 2019). It costs a
+ * second forward pass and only makes sense for a network trained with flip augmentation.
  */
 public final class EmbeddingExtractor {
 
     private final ComputationGraph network;
     private final List<String> rawEmbeddings;
+    private final boolean flipAveraging;
 
     /**
      * @param network a graph whose outputs are Ranked List Loss layers
      */
     public EmbeddingExtractor(ComputationGraph network) {
         this.network = network;
+        this.flipAveraging = false;
         this.rawEmbeddings = new ArrayList<>();
         Map<String, GraphVertex> vertices = network.getConfiguration().getVertices();
         Map<String, List<String>> inputs = network.getConfiguration().getVertexInputs();
@@ -48,6 +57,26 @@ public final class EmbeddingExtractor {
             throw new IllegalArgumentException("the network has no RankedListLossLayer output (outputs: "
                     + network.getConfiguration().getNetworkOutputs() + ")");
         }
+    }
+
+    private EmbeddingExtractor(EmbeddingExtractor other, boolean flipAveraging) {
+        this.network = other.network;
+        this.rawEmbeddings = other.rawEmbeddings;
+        this.flipAveraging = flipAveraging;
+    }
+
+    /**
+     * @param on whether to sum each image's raw embedding with its horizontal mirror image's before
+     *           normalising (see the class comment); inputs must be {@code [B, C, H, W]}
+     * @return an extractor of the same network with that setting
+     */
+    public EmbeddingExtractor withFlipAveraging(boolean on) {
+        return on == flipAveraging ? this : new EmbeddingExtractor(this, on);
+    }
+
+    /** @return whether embeddings are flip-averaged */
+    public boolean flipAveraging() {
+        return flipAveraging;
     }
 
     /** Names of the raw embedding vertices used, in concatenation order. */
@@ -69,14 +98,26 @@ public final class EmbeddingExtractor {
      * @return the L2-normalised (concatenated) embeddings {@code [B, D]}
      */
     public INDArray embed(INDArray features) {
+        if (flipAveraging && features.rank() != 4) {
+            throw new IllegalArgumentException("flip averaging needs image inputs [B, C, H, W], found shape "
+                    + java.util.Arrays.toString(features.shape()) + "; turn it off for other inputs");
+        }
+        INDArray raw = raw(features);
+        if (flipAveraging) {
+            raw.addi(raw(Nd4j.exec(new Reverse(features, 3))[0]));
+        }
+        INDArray norms = raw.norm2(true, 1);
+        return raw.diviColumnVector(org.nd4j.linalg.ops.transforms.Transforms.max(norms, 1e-12, false));
+    }
+
+    /** The raw (concatenated) head outputs, a new FLOAT array. */
+    private INDArray raw(INDArray features) {
         Map<String, INDArray> acts = network.feedForward(features, false);
         INDArray[] parts = new INDArray[rawEmbeddings.size()];
         for (int i = 0; i < parts.length; i++) {
             parts[i] = acts.get(rawEmbeddings.get(i)).castTo(DataType.FLOAT);
         }
-        INDArray raw = parts.length == 1 ? parts[0].dup() : Nd4j.hstack(parts);
-        INDArray norms = raw.norm2(true, 1);
-        return raw.diviColumnVector(org.nd4j.linalg.ops.transforms.Transforms.max(norms, 1e-12, false));
+        return parts.length == 1 ? parts[0].dup() : Nd4j.hstack(parts);
     }
 
     /**

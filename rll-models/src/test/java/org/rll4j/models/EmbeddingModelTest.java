@@ -69,6 +69,46 @@ class EmbeddingModelTest {
         assertTrue(new EmbeddingExtractor(net).embed(ds.getFeatures()).equalsWithEps(net.outputSingle(ds.getFeatures()), 1e-5));
     }
 
+    /** The images mirrored left-right (last axis of [B, C, H, W]), by plain loops. */
+    private static INDArray mirrored(INDArray x) {
+        INDArray m = x.dup();
+        long w = x.size(3);
+        for (long b = 0; b < x.size(0); b++) {
+            for (long c = 0; c < x.size(1); c++) {
+                for (long h = 0; h < x.size(2); h++) {
+                    for (long j = 0; j < w; j++) {
+                        m.putScalar(new long[] {b, c, h, j}, x.getFloat(b, c, h, w - 1 - j));
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void flipAveragingSumsRawEmbeddingsOfTheImageAndItsMirror() {
+        EmbeddingModel m = single(8);
+        ComputationGraph net = m.network();
+        DataSet ds = batch(3);
+        for (int i = 0; i < 3; i++) {
+            net.fit(ds); // break the symmetry of a fresh network a little
+        }
+        INDArray x = ds.getFeatures();
+        EmbeddingExtractor plain = new EmbeddingExtractor(net);
+        EmbeddingExtractor flip = plain.withFlipAveraging(true);
+        assertTrue(flip.flipAveraging() && !plain.flipAveraging());
+        assertTrue(plain.withFlipAveraging(false) == plain);
+        // e = f(x) + f(mirror x), normalised: the raw output is the output layer's input
+        INDArray raw = net.feedForward(x, false).get("embedding").dup().addi(net.feedForward(mirrored(x), false).get("embedding"));
+        INDArray expected = raw.divColumnVector(raw.norm2(true, 1));
+        INDArray got = flip.embed(x);
+        assertTrue(got.equalsWithEps(expected, 1e-5), got + " vs " + expected);
+        // so a mirrored image gets the same embedding, which the plain extractor does not give
+        assertTrue(flip.embed(mirrored(x)).equalsWithEps(got, 1e-5));
+        assertTrue(!plain.embed(mirrored(x)).equalsWithEps(plain.embed(x), 1e-3));
+        assertThrows(IllegalArgumentException.class, () -> flip.embed(Nd4j.rand(DataType.FLOAT, 2, 768)));
+    }
+
     @Test
     void multiLevelHasThreeLossesTrainsJointlyAndConcatenatesRawHeads() {
         EmbeddingModel m = EmbeddingModel.builder().backbone(CNN).head(EmbeddingHead.global(10, RankedListLossConfig.paper()))

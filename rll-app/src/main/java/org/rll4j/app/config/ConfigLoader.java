@@ -221,7 +221,7 @@ public final class ConfigLoader {
         RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 28, 0, Integer.MAX_VALUE),
                 e.integers("recallAt", new int[] {1, 2, 4, 8}, 1), e.bool("nmi", true), e.bool("baselines", true),
                 e.string("bestMetric", "recall@1").toLowerCase(Locale.ROOT), e.integer("batchSize", 256, 1, 100_000),
-                e.integer("reportQueries", 12, 0, 1000));
+                e.integer("reportQueries", 12, 0, 1000), e.bool("flipAverage", false));
         e.finish();
 
         Section u = top.section("ui");

@@ -179,9 +179,11 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      *                   {@code map@r} or {@code nmi}
      * @param batchSize images per forward pass when embedding the test set
      * @param reportQueries queries shown in the HTML report
+     * @param flipAverage embed each test image and its mirror image and sum the raw embeddings before
+     *                    normalising (test-time flip, {@code EmbeddingExtractor.withFlipAveraging})
      */
     public record Evaluation(int every, int[] recallAt, boolean nmi, boolean baselines, String bestMetric, int batchSize,
-                             int reportQueries) {
+                             int reportQueries, boolean flipAverage) {
         /** Validates and copies. */
         public Evaluation {
             recallAt = recallAt.clone();
@@ -206,7 +208,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         public boolean equals(Object o) {
             return o instanceof Evaluation e && every == e.every && Arrays.equals(recallAt, e.recallAt) && nmi == e.nmi
                     && baselines == e.baselines && bestMetric.equals(e.bestMetric) && batchSize == e.batchSize
-                    && reportQueries == e.reportQueries;
+                    && reportQueries == e.reportQueries && flipAverage == e.flipAverage;
         }
 
         @Override
@@ -217,7 +219,8 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         @Override
         public String toString() {
             return "Evaluation[every=" + every + ", recallAt=" + Arrays.toString(recallAt) + ", nmi=" + nmi + ", baselines="
-                    + baselines + ", bestMetric=" + bestMetric + ", batchSize=" + batchSize + ", reportQueries=" + reportQueries + "]";
+                    + baselines + ", bestMetric=" + bestMetric + ", batchSize=" + batchSize + ", reportQueries=" + reportQueries
+                    + ", flipAverage=" + flipAverage + "]";
         }
     }
 
@@ -292,6 +295,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         e.put("bestMetric", evaluation.bestMetric());
         e.put("batchSize", evaluation.batchSize());
         e.put("reportQueries", evaluation.reportQueries());
+        e.put("flipAverage", evaluation.flipAverage());
         m.put("evaluation", e);
         Map<String, Object> u = new LinkedHashMap<>();
         u.put("enabled", ui.enabled());

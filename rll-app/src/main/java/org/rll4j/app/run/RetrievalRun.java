@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -57,7 +58,21 @@ public final class RetrievalRun {
         return out;
     }
 
+    /**
+     * The extractor the evaluation settings ask for: the network's normalised embeddings, flip-averaged
+     * when {@code evaluation.flipAverage} is on. Training, {@code evaluate}, {@code embed} and
+     * {@code search} all embed through it, so their vectors agree.
+     */
+    public static EmbeddingExtractor extractor(ComputationGraph network, RunConfig.Evaluation settings) {
+        return new EmbeddingExtractor(network).withFlipAveraging(settings.flipAverage());
+    }
+
     /** Evaluates the network's normalised embeddings. */
+    public Result network(ComputationGraph network) {
+        return network(extractor(network, settings));
+    }
+
+    /** Evaluates the normalised embeddings of an extractor. */
     public Result network(EmbeddingExtractor extractor) {
         INDArray q = extractor.embed(data.query(), data.testPipeline(), settings.batchSize()).vectors();
         INDArray g = data.gallery() == null ? null

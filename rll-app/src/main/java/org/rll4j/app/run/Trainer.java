@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.ui.model.stats.StatsListener;
 import org.deeplearning4j.ui.model.storage.FileStatsStorage;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.report.HtmlReport;
@@ -23,7 +24,6 @@ import org.rll4j.app.report.Plots;
 import org.rll4j.data.ClassBalancedBatchSampler;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.loss.NonFiniteEmbeddingException;
-import org.rll4j.models.EmbeddingExtractor;
 import org.rll4j.models.EmbeddingModel;
 
 /**
@@ -122,7 +122,7 @@ public final class Trainer {
             RetrievalRun eval = new RetrievalRun(data, config.evaluation(), config.seed());
             if (config.evaluation().baselines()) {
                 record(log, new MetricsLog.Evaluation("raw pixels", 0, 0, 0, eval.rawPixels().values()));
-                record(log, new MetricsLog.Evaluation("untrained", 0, 0, 0, eval.network(new EmbeddingExtractor(net)).values()));
+                record(log, new MetricsLog.Evaluation("untrained", 0, 0, 0, eval.network(net).values()));
             }
             return loop(data, net, log, eval, start, storage);
         } finally {
@@ -203,7 +203,7 @@ public final class Trainer {
                 int every = config.evaluation().every();
                 if (last || every > 0 && iteration % every == 0) {
                     progress.clear();
-                    lastResult = eval.network(new EmbeddingExtractor(net));
+                    lastResult = eval.network(net);
                     Map<String, Double> values = lastResult.values();
                     record(log, new MetricsLog.Evaluation("trained", iteration, epoch, seconds, values));
                     double v = metric(values);
@@ -251,9 +251,17 @@ public final class Trainer {
         return new Result(runDir, iteration, true, log, net);
     }
 
+    /** One step; a multi-level model (one RLL output per head) gets the batch's labels at every output. */
     private void fit(ComputationGraph net, DataSet batch, long iteration) {
         try {
-            net.fit(batch);
+            int outputs = net.getNumOutputArrays();
+            if (outputs == 1) {
+                net.fit(batch);
+            } else {
+                INDArray[] labels = new INDArray[outputs];
+                java.util.Arrays.fill(labels, batch.getLabels());
+                net.fit(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {batch.getFeatures()}, labels));
+            }
         } catch (NonFiniteEmbeddingException e) {
             throw diverged(iteration + 1, "the embedding became non-finite (" + e.getMessage() + ")", e);
         }
