@@ -106,7 +106,7 @@ class CliEndToEndTest {
         assertEquals(0, m.code(), m.out() + m.err());
         List<String> rows = Files.readAllLines(csv);
         assertEquals(41, rows.size(), "header + 40 test images");
-        assertEquals(2 + 16, rows.get(1).split(",").length);
+        assertEquals(2 + 3 * 16, rows.get(1).split(",").length, "the default multi-level model: three heads, concatenated");
 
         Run ui = cli("ui", "--port", "0", "--serve-seconds", "1", run.toString());
         assertEquals(0, ui.code(), ui.out() + ui.err());
@@ -120,12 +120,12 @@ class CliEndToEndTest {
     }
 
     @Test
-    void multiLevelModelTrainsAndEmbedsWithFlipAveraging(@TempDir Path dir) throws Exception {
+    void singleHeadModelTrainsAndEmbedsWithFlipAveraging(@TempDir Path dir) throws Exception {
         Path run = dir.resolve("run");
-        Run t = cli(train(run, "--set", "model.multiLevel=true", "--set", "training.epochs=1", "--set", "evaluation.every=0",
+        Run t = cli(train(run, "--set", "model.multiLevel=false", "--set", "training.epochs=1", "--set", "evaluation.every=0",
                 "--set", "evaluation.baselines=false"));
         assertEquals(0, t.code(), t.out() + t.err());
-        assertTrue(t.out().contains("+ 3 head(s)"), t.out());
+        assertTrue(t.out().contains("+ 1 head(s)"), t.out());
         Path plain = dir.resolve("plain.csv");
         Path flipped = dir.resolve("flipped.csv");
         assertEquals(0, cli("embed", "--run", run.toString(), "-o", plain.toString()).code());
@@ -133,7 +133,7 @@ class CliEndToEndTest {
         assertEquals(0, f.code(), f.out() + f.err());
         List<String> a = Files.readAllLines(plain);
         List<String> b = Files.readAllLines(flipped);
-        assertEquals(2 + 3 * 16, a.get(1).split(",").length, "the three heads' embeddings, concatenated");
+        assertEquals(2 + 16, a.get(1).split(",").length);
         assertEquals(a.size(), b.size());
         assertTrue(!a.get(1).equals(b.get(1)), "flip averaging changes the vectors");
         Run e = cli("evaluate", "--run", run.toString(), "--set", "evaluation.flipAverage=true");

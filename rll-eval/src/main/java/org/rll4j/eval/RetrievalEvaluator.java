@@ -357,7 +357,7 @@ public final class RetrievalEvaluator {
             return this;
         }
 
-        /** @param v rows per similarity tile, >= 1 (default {@link ExactNeighbours#DEFAULT_BLOCK_SIZE}: 16 MB tiles) @return this */
+        /** @param v gallery rows per similarity tile (a quarter as many query rows), >= 1 (default {@link ExactNeighbours#DEFAULT_BLOCK_SIZE}: 1 MB tiles) @return this */
         public Builder blockSize(int v) {
             blockSize = v;
             return this;

@@ -160,7 +160,7 @@ public final class ConfigLoader {
         int[] widths = m.integers("widths", new int[] {32, 64, 128}, 1);
         RunConfig.Model model = new RunConfig.Model(backbone, widths, m.choice("head", "pooled-conv", List.of("global", "pooled-conv")),
                 m.integer("embeddingDim", 128, 1, 65_536),
-                m.bool("multiLevel", false), m.bool("headBatchNorm", false), m.number("dropout", 0.0, 0.0, 0.99),
+                m.bool("multiLevel", true), m.bool("headBatchNorm", false), m.number("dropout", 0.0, 0.0, 0.99),
                 m.string("pretrained", "none"), m.bool("frozenBatchNorm", false));
         m.finish();
 

@@ -20,7 +20,7 @@ class DivergenceGuardTest {
     @Test
     void aNonFiniteEmbeddingStopsTrainingWithAdvice(@TempDir Path dir) throws Exception {
         RunConfig config = ConfigLoader.load(null, List.of("dataset.root=../datasets/emoji32/images", "model.widths=[4,4,4]",
-                "model.embeddingDim=4", "evaluation.baselines=false", "training.epochs=1", "ui.enabled=false"));
+                "model.embeddingDim=4", "model.multiLevel=false", "evaluation.baselines=false", "training.epochs=1", "ui.enabled=false"));
         Trainer trainer = new Trainer(config, dir.resolve("run"), new PrintStream(new ByteArrayOutputStream()))
                 .listener(new Trainer.Listener() {
                     @Override
