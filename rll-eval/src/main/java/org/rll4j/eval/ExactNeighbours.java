@@ -281,6 +281,16 @@ public final class ExactNeighbours {
                 w -> new Scanner(rowsPerTile, Math.min(blockSize, ng), k, sameSet, observer, ordered));
     }
 
+    /** The first index in {@code [from, to)} whose value reaches {@code gate}, or {@code to}: the tight loop of the scan. */
+    static int next(float[] row, int from, int to, float gate) {
+        for (int j = from; j < to; j++) {
+            if (row[j] >= gate) {
+                return j;
+            }
+        }
+        return to;
+    }
+
     /** Hands finished panels to the listener one at a time, in increasing query order, whichever worker finished them. */
     private static final class InOrder {
         private final BlockListener listener;
@@ -390,19 +400,17 @@ public final class ExactNeighbours {
                 // few items above the window (most queries): one comparison per item against the lower of
                 // the window and the top-k threshold, the rest only for the items that pass
                 float gate = Math.min(lower, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
-                for (int j = 0; j < cols; j++) {
-                    float v = row[j];
-                    if (v >= gate) { // never for the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
-                        if (v > upper) {
-                            above++;
-                        } else if (v >= lower) {
-                            observer.offer(query, v, col0 + j);
-                        }
-                        if (v > keep) {
-                            top.add(v, col0 + j);
-                            keep = top.threshold();
-                            gate = Math.min(lower, Math.nextUp(keep));
-                        }
+                for (int j = next(row, 0, cols, gate); j < cols; j = next(row, j + 1, cols, gate)) {
+                    float v = row[j]; // v >= gate; never the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
+                    if (v > upper) {
+                        above++;
+                    } else if (v >= lower) {
+                        observer.offer(query, v, col0 + j);
+                    }
+                    if (v > keep) {
+                        top.add(v, col0 + j);
+                        keep = top.threshold();
+                        gate = Math.min(lower, Math.nextUp(keep));
                     }
                 }
             } else {

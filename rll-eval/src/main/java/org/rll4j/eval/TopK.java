@@ -45,13 +45,13 @@ final class TopK {
      * Values equal to {@link Float#NEGATIVE_INFINITY} are never kept (used to mask the query itself).
      */
     void offer(float[] row, int from, int to, int firstIndex) {
-        for (int j = from; j < to; j++) {
-            float v = row[j];
-            if (v > threshold) {
-                add(v, firstIndex + j - from);
-            }
+        float gate = Math.nextUp(threshold); // v > threshold, i.e. v >= nextUp(threshold); -Infinity never passes
+        for (int j = ExactNeighbours.next(row, from, to, gate); j < to; j = ExactNeighbours.next(row, j + 1, to, gate)) {
+            add(row[j], firstIndex + j - from);
+            gate = Math.nextUp(threshold);
         }
     }
+
 
     /** Items must beat this similarity to enter (the k-th best so far, or -infinity while fewer than k). */
     float threshold() {
