@@ -213,12 +213,12 @@ public final class ConfigLoader {
         o.finish();
 
         Section t = top.section("training");
-        RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 10, 1, 1_000_000),
+        RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 9, 1, 1_000_000),
                 t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 14, 0, Integer.MAX_VALUE));
         t.finish();
 
         Section e = top.section("evaluation");
-        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 28, 0, Integer.MAX_VALUE),
+        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 32, 0, Integer.MAX_VALUE),
                 e.integers("recallAt", new int[] {1, 2, 4, 8}, 1), e.bool("nmi", true), e.bool("baselines", true),
                 e.string("bestMetric", "recall@1").toLowerCase(Locale.ROOT), e.integer("batchSize", 256, 1, 100_000),
                 e.integer("reportQueries", 12, 0, 1000), e.bool("flipAverage", false));
