@@ -40,10 +40,24 @@ public final class MultiHeadIterator implements MultiDataSetIterator {
         return wrap(data.next());
     }
 
-    private MultiDataSet wrap(org.nd4j.linalg.dataset.DataSet ds) {
+    /**
+     * One batch for a multi-head network: the features as its one input, the labels at every output.
+     *
+     * @param ds the batch
+     * @param heads number of loss outputs, {@code >= 1}
+     * @return the batch as a MultiDataSet
+     */
+    public static MultiDataSet forHeads(org.nd4j.linalg.dataset.DataSet ds, int heads) {
+        if (heads < 1) {
+            throw new IllegalArgumentException("heads must be >= 1, found " + heads);
+        }
         INDArray[] labels = new INDArray[heads];
         java.util.Arrays.fill(labels, ds.getLabels());
-        MultiDataSet m = new MultiDataSet(new INDArray[] {ds.getFeatures()}, labels);
+        return new MultiDataSet(new INDArray[] {ds.getFeatures()}, labels);
+    }
+
+    private MultiDataSet wrap(org.nd4j.linalg.dataset.DataSet ds) {
+        MultiDataSet m = forHeads(ds, heads);
         if (preProcessor != null) {
             preProcessor.preProcess(m);
         }

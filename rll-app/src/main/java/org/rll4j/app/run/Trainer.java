@@ -16,7 +16,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.ui.model.stats.StatsListener;
 import org.deeplearning4j.ui.model.storage.FileStatsStorage;
 import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.report.HtmlReport;
@@ -258,9 +257,7 @@ public final class Trainer {
             if (outputs == 1) {
                 net.fit(batch);
             } else {
-                INDArray[] labels = new INDArray[outputs];
-                java.util.Arrays.fill(labels, batch.getLabels());
-                net.fit(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[] {batch.getFeatures()}, labels));
+                net.fit(org.rll4j.models.MultiHeadIterator.forHeads(batch, outputs));
             }
         } catch (NonFiniteEmbeddingException e) {
             throw diverged(iteration + 1, "the embedding became non-finite (" + e.getMessage() + ")", e);
