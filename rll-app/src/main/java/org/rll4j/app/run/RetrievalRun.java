@@ -67,13 +67,9 @@ public final class RetrievalRun {
         return new EmbeddingExtractor(network).withFlipAveraging(settings.flipAverage());
     }
 
-    /** Evaluates the network's normalised embeddings. */
+    /** Evaluates the network's normalised embeddings (flip-averaged when the settings say so). */
     public Result network(ComputationGraph network) {
-        return network(extractor(network, settings));
-    }
-
-    /** Evaluates the normalised embeddings of an extractor. */
-    public Result network(EmbeddingExtractor extractor) {
+        EmbeddingExtractor extractor = extractor(network, settings);
         INDArray q = extractor.embed(data.query(), data.testPipeline(), settings.batchSize()).vectors();
         INDArray g = data.gallery() == null ? null
                 : extractor.embed(data.gallery(), data.testPipeline(), settings.batchSize()).vectors();
