@@ -1,11 +1,9 @@
 package org.rll4j.app;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Locale;
@@ -16,6 +14,7 @@ import java.util.stream.Stream;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.report.Png;
+import org.rll4j.app.run.AtomicFiles;
 import org.rll4j.app.run.RunData;
 import org.rll4j.data.ExampleSource;
 import org.rll4j.data.LabelIndex;
@@ -69,11 +68,7 @@ final class Prepare implements Callable<Integer> {
                 n += write(data.query(), tmp.resolve("test").resolve("query"));
                 n += write(data.gallery(), tmp.resolve("test").resolve("gallery"));
             }
-            try {
-                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, out);
-            }
+            AtomicFiles.rename(tmp, out, false);
             System.out.printf(Locale.ROOT, "%d images (%s) -> %s%n", n, data.description(), out);
             return Main.OK;
         } finally {

@@ -3,6 +3,7 @@ package org.rll4j.app.run;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.CopyOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -38,13 +39,30 @@ public final class AtomicFiles {
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
             writer.write(tmp);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            rename(tmp, target, true);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Renames a finished temporary file or folder to its final name in the same folder: atomically
+     * where the file system can, else a plain move.
+     *
+     * @param from the temporary path
+     * @param to the final path
+     * @param replace whether an existing {@code to} (a file) is replaced; otherwise the move fails if it exists
+     * @throws IOException when the move fails
+     */
+    public static void rename(Path from, Path to, boolean replace) throws IOException {
+        CopyOption[] plain = replace ? new CopyOption[] {StandardCopyOption.REPLACE_EXISTING} : new CopyOption[0];
+        CopyOption[] atomic = replace
+                ? new CopyOption[] {StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING}
+                : new CopyOption[] {StandardCopyOption.ATOMIC_MOVE};
+        try {
+            Files.move(from, to, atomic);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, plain);
         }
     }
 
