@@ -144,10 +144,10 @@ public final class BlockedGemm {
      * thread and {@code threads - 1} new ones), each with its own tile buffer of
      * {@code panelRows x tileColumns} floats, take panels of {@code panelRows} consecutive rows of
      * {@code A} in turn and compute each panel tile by tile (increasing column order) with
-     * single-threaded BLAS, handing every tile to their own {@link PanelWorker}. Small tiles stay in the
-     * core's cache between the GEMM that writes them and the worker that reads them, which one large
-     * tile computed by all BLAS threads does not (at SOP scale, D = 128: the scan of a 16 MB tile cost
-     * 40% of the GEMM, of a 1 MB one about 10%).
+     * single-threaded BLAS, handing every tile to their own {@link PanelWorker}. Tiles of a few MB stay in
+     * the cache between the GEMM that writes them and the worker that reads them, which one large tile
+     * computed by all BLAS threads does not (at SOP scale, D = 128: the scan of a 16 MB tile cost 40% of
+     * the GEMM, of a 2 MB one about 10-15%).
      *
      * <p>While any parallel product runs with more than one worker, the backend's BLAS thread count
      * is set to 1 (two multi-threaded GEMMs at once are several times slower on 2 cores) and is

@@ -21,22 +21,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Method: queries are taken in panels of {@code r} rows and the gallery {@code blockSize} rows
  * at a time; each {@code r x blockSize} tile of similarities is one GEMM into a reused buffer, and
- * every query row of the tile is scanned in Java right after, while the tile is still in the core's
- * cache, by a streaming top-k selector (one comparison with the k-th best so far, then a k-sized
+ * every query row of the tile is scanned in Java right after, while the tile is still in the cache,
+ * by a streaming top-k selector (one comparison with the k-th best so far, then a k-sized
  * min-heap of packed (similarity, index) keys). Panels are spread over one worker per core, each
  * with its own tile and single-threaded BLAS ({@link BlockedGemm#parallel}); results reach the
- * listener in query order whatever the scheduling, so they are deterministic. {@code r = blockSize / 4}
- * (a 1 MB tile by default), lowered when {@code k} is large so that the selectors' heaps
+ * listener in query order whatever the scheduling, so they are deterministic. {@code r = blockSize / 2}
+ * (a 2 MB tile by default), lowered when {@code k} is large so that the selectors' heaps
  * ({@code 8 r k} bytes) stay within {@code 2 blockSize^2} bytes. Memory beyond the inputs, per core:
  * the tile ({@code 4 r blockSize} bytes off-heap), the selectors and a row; plus the results.
  */
 public final class ExactNeighbours {
 
     /**
-     * Default block size: tiles of 256 queries x 1024 gallery items, 1 MB of similarities per core, which
-     * the scan reads from the core's own cache right after the GEMM wrote them. With one 2048 x 2048
-     * tile (16 MB) computed by all BLAS threads, the scan had to fetch every tile back from memory and
-     * cost 40% of the GEMM at SOP scale (D = 128, 2 cores).
+     * Default block size: tiles of 512 queries x 1024 gallery items, 2 MB of similarities per core, which
+     * the scan reads from the cache right after the GEMM wrote them. With one 2048 x 2048 tile (16 MB)
+     * computed by all BLAS threads, the scan had to fetch every tile back from memory and cost 40% of the
+     * GEMM at SOP scale (D = 128, 2 cores). Measured there: 512-row panels made the single-threaded GEMM
+     * about 8% faster than 256-row ones (1 MB tiles), and 1024-row panels gained nothing more.
      */
     public static final int DEFAULT_BLOCK_SIZE = 1024;
 
@@ -187,10 +188,10 @@ public final class ExactNeighbours {
         return blockSize;
     }
 
-    /** @return query rows per tile: a quarter of the block size, lowered for large k (see the class comment) */
+    /** @return query rows per tile: half the block size, lowered for large k (see the class comment) */
     public int queryRowsPerTile() {
         long cap = Math.max(1L, (long) blockSize * blockSize / (4L * Math.max(1, k)));
-        return (int) Math.min(Math.max(1, blockSize / 4), cap);
+        return (int) Math.min(Math.max(1, blockSize / 2), cap);
     }
 
     /**
@@ -248,19 +249,36 @@ public final class ExactNeighbours {
     }
 
     /**
-     * Search with an optional observer; {@code k = 0} (package-private) runs the observer alone.
+     * Search with an optional observer and optionally fewer neighbours for some queries (package-private).
      * Inputs must already be checked float matrices.
+     *
+     * @param k neighbours per query at most; 0 runs the observer alone
+     * @param neighbours per query, each in {@code [0, k]}, or null for {@code k} each: a query with fewer
+     *        gets index -1 and similarity NaN in the trailing slots of its {@code k} in the listener's arrays
+     *        (a smaller k keeps a higher threshold, so fewer items enter the selector)
      */
-    static void observe(INDArray q, INDArray g, boolean sameSet, int k, int blockSize, BlockListener listener,
-                        RowObserver observer) {
-        new ExactNeighbours(k, blockSize).run(q, g, sameSet, listener, observer);
+    static void observe(INDArray q, INDArray g, boolean sameSet, int k, int[] neighbours, int blockSize,
+                        BlockListener listener, RowObserver observer) {
+        if (neighbours != null) {
+            if (neighbours.length != q.size(0)) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "neighbours per query must have one entry per query (%d), found %d", q.size(0), neighbours.length));
+            }
+            for (int i = 0; i < neighbours.length; i++) {
+                if (neighbours[i] < 0 || neighbours[i] > k) {
+                    throw new IllegalArgumentException(String.format(Locale.ROOT,
+                            "neighbours of query %d must be in [0, %d], found %d", i, k, neighbours[i]));
+                }
+            }
+        }
+        new ExactNeighbours(k, blockSize).run(q, g, sameSet, listener, observer, neighbours);
     }
 
     private void run(INDArray q, INDArray g, boolean sameSet, BlockListener listener) {
-        run(q, g, sameSet, listener, null);
+        run(q, g, sameSet, listener, null, null);
     }
 
-    private void run(INDArray q, INDArray g, boolean sameSet, BlockListener listener, RowObserver observer) {
+    private void run(INDArray q, INDArray g, boolean sameSet, BlockListener listener, RowObserver observer, int[] neighbours) {
         if (q.size(1) != g.size(1)) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "queries and gallery must have the same dimension, found %d and %d", q.size(1), g.size(1)));
@@ -278,7 +296,7 @@ public final class ExactNeighbours {
         int threads = Math.max(1, Math.min(panels, Runtime.getRuntime().availableProcessors()));
         InOrder ordered = k > 0 ? new InOrder(listener, k) : null;
         BlockedGemm.parallel(q, g, rowsPerTile, blockSize, threads,
-                w -> new Scanner(rowsPerTile, Math.min(blockSize, ng), k, sameSet, observer, ordered));
+                w -> new Scanner(rowsPerTile, Math.min(blockSize, ng), k, neighbours, sameSet, observer, ordered));
     }
 
     /** The first index in {@code [from, to)} whose value reaches {@code gate}, or {@code to}: the tight loop of the scan. */
@@ -321,6 +339,7 @@ public final class ExactNeighbours {
      */
     private static final class Scanner implements BlockedGemm.PanelWorker {
         private final int k;
+        private final int[] neighbours;
         private final boolean sameSet;
         private final RowObserver observer;
         private final InOrder ordered;
@@ -328,8 +347,9 @@ public final class ExactNeighbours {
         private final long[] aboveSoFar;
         private final float[] row;
 
-        Scanner(int rows, int cols, int k, boolean sameSet, RowObserver observer, InOrder ordered) {
+        Scanner(int rows, int cols, int k, int[] neighbours, boolean sameSet, RowObserver observer, InOrder ordered) {
             this.k = k;
+            this.neighbours = neighbours;
             this.sameSet = sameSet;
             this.observer = observer;
             this.ordered = ordered;
@@ -344,7 +364,7 @@ public final class ExactNeighbours {
         @Override
         public void startPanel(int row0, int rows) {
             for (int i = 0; i < rows && k > 0; i++) {
-                selectors[i].reset();
+                selectors[i].reset(neighbours == null ? k : neighbours[row0 + i]);
             }
             java.util.Arrays.fill(aboveSoFar, 0);
             if (observer != null) {
@@ -361,10 +381,13 @@ public final class ExactNeighbours {
                 int[] indices = new int[rows * k];
                 float[] sims = new float[rows * k];
                 for (int i = 0; i < rows; i++) {
+                    int want = neighbours == null ? k : neighbours[row0 + i];
                     int got = selectors[i].drainSorted(indices, sims, i * k);
-                    if (got != k) {
-                        throw new IllegalStateException("selector kept " + got + " of " + k + " neighbours for query " + (row0 + i));
+                    if (got != want) {
+                        throw new IllegalStateException("selector kept " + got + " of " + want + " neighbours for query " + (row0 + i));
                     }
+                    java.util.Arrays.fill(indices, i * k + got, i * k + k, -1);
+                    java.util.Arrays.fill(sims, i * k + got, i * k + k, Float.NaN);
                 }
                 ordered.finished(row0, rows, indices, sims);
             }

@@ -126,13 +126,14 @@ final class FirstHitRanks implements ExactNeighbours.RowObserver {
     }
 
     /**
-     * Adds the tile's count to the query's and checks the query's class members in the tile: none may
-     * lie above the window, since no same-class similarity exceeds {@code s+} by more than the error
-     * bound; one that does would make the count wrong, so it throws.
+     * Adds the tile's count to the query's and, when it is not 0, checks the query's class members in
+     * the tile: none may lie above the window, since no same-class similarity exceeds {@code s+} by more
+     * than the error bound; one that does would make the count wrong, so it throws. (A lone query has
+     * no window, so nothing is counted for it.)
      */
     @Override
     public void rowScanned(int query, int above, float[] row, int col0, int cols) {
-        if (lo[query] == Float.POSITIVE_INFINITY) {
+        if (above == 0) { // nothing above the window, so none of the query's class either (most rows of most tiles)
             return;
         }
         int[] same = sameClass[query];

@@ -209,7 +209,7 @@ public final class RetrievalEvaluator {
                     if (r[query] == 0) {
                         continue;
                     }
-                    for (int j = 0; j < k; j++) {
+                    for (int j = 0; j < r[query]; j++) { // the query's R neighbours; slots beyond are empty
                         ranked[j] = gLabels[idx[i * k + j]];
                     }
                     int label = qLabels[query];
@@ -222,7 +222,7 @@ public final class RetrievalEvaluator {
                 }
             };
             FirstHitRanks firstHits = needRank ? new FirstHitRanks(q, qLabels, g, gLabels, sameSet) : null;
-            ExactNeighbours.observe(q, g, sameSet, topR, blockSize, listener, firstHits);
+            ExactNeighbours.observe(q, g, sameSet, topR, needTopR ? r : null, blockSize, listener, firstHits);
             if (needRank) {
                 int[] rank = firstHits.ranks();
                 for (int i = 0; i < nq; i++) {
@@ -357,7 +357,7 @@ public final class RetrievalEvaluator {
             return this;
         }
 
-        /** @param v gallery rows per similarity tile (a quarter as many query rows), >= 1 (default {@link ExactNeighbours#DEFAULT_BLOCK_SIZE}: 1 MB tiles) @return this */
+        /** @param v gallery rows per similarity tile (half as many query rows), >= 1 (default {@link ExactNeighbours#DEFAULT_BLOCK_SIZE}: 2 MB tiles) @return this */
         public Builder blockSize(int v) {
             blockSize = v;
             return this;

@@ -21,11 +21,12 @@ import java.util.Arrays;
  */
 final class TopK {
 
-    private final int k;
     private final long[] heap;
+    private int k;
     private int count;
     private float threshold = Float.NEGATIVE_INFINITY;
 
+    /** @param k items kept, at least 1; also the most that {@link #reset(int)} may ask for */
     TopK(int k) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be >= 1, found " + k);
@@ -34,10 +35,22 @@ final class TopK {
         this.heap = new long[k];
     }
 
-    /** Forgets everything (next query). */
+    /** Forgets everything (next query), keeping k. */
     void reset() {
+        reset(k);
+    }
+
+    /**
+     * Forgets everything (next query) and keeps {@code k} items from now on: at most the capacity given
+     * to the constructor; 0 keeps nothing (the threshold is +infinity, so nothing is ever offered).
+     */
+    void reset(int k) {
+        if (k < 0 || k > heap.length) {
+            throw new IllegalArgumentException("k must be in [0, " + heap.length + "], found " + k);
+        }
+        this.k = k;
         count = 0;
-        threshold = Float.NEGATIVE_INFINITY;
+        threshold = k == 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
     }
 
     /**

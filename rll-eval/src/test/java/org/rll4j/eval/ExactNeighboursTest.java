@@ -147,7 +147,7 @@ class ExactNeighboursTest {
         float[][] x = grid(21, 1000, 6);
         INDArray items = Nd4j.createFromArray(x);
         int blasThreads = Nd4j.factory().blas().getMaxThreads();
-        ExactNeighbours search = ExactNeighbours.of(3, 16); // 4 query rows per tile: 250 panels over the workers
+        ExactNeighbours search = ExactNeighbours.of(3, 16); // 8 query rows per tile: 125 panels over the workers
         List<Integer> firsts = new ArrayList<>();
         List<Integer> got = new ArrayList<>();
         search.searchWithin(items, (first, n, k, idx, sims) -> {
@@ -157,9 +157,9 @@ class ExactNeighboursTest {
             }
         });
         for (int b = 0; b < firsts.size(); b++) {
-            assertEquals(4 * b, firsts.get(b), "block " + b);
+            assertEquals(8 * b, firsts.get(b), "block " + b);
         }
-        assertEquals(250, firsts.size());
+        assertEquals(125, firsts.size());
         ExactNeighbours.Result r = search.searchWithin(items);
         for (int q = 0; q < 1000; q++) {
             for (int j = 0; j < 3; j++) {
@@ -184,11 +184,71 @@ class ExactNeighboursTest {
     }
 
     @Test
+    void perQueryNeighbourCountsKeepEachQuerysPrefixAndPadTheRest() {
+        float[][] x = grid(23, 157, 6);
+        INDArray items = Nd4j.createFromArray(x);
+        int k = 12;
+        int[] wanted = new int[x.length];
+        SplittableRandom r = new SplittableRandom(9);
+        for (int i = 0; i < wanted.length; i++) {
+            wanted[i] = r.nextInt(k + 1); // 0 (keep nothing) to k
+        }
+        for (int blockSize : new int[] {7, 64, 1000}) {
+            int[] seen = new int[x.length];
+            ExactNeighbours.observe(items, items, true, k, wanted, blockSize, (first, n, kk, idx, sims) -> {
+                assertEquals(k, kk);
+                for (int i = 0; i < n; i++) {
+                    int q = first + i;
+                    seen[q]++;
+                    int[] expected = naiveOrder(x[q], x, q);
+                    for (int j = 0; j < k; j++) {
+                        if (j < wanted[q]) {
+                            assertEquals(expected[j], idx[i * k + j], "block " + blockSize + ", query " + q + ", rank " + j);
+                        } else {
+                            assertEquals(-1, idx[i * k + j], "empty slot, query " + q + ", rank " + j);
+                            assertTrue(Float.isNaN(sims[i * k + j]));
+                        }
+                    }
+                }
+            }, null);
+            for (int q = 0; q < x.length; q++) {
+                assertEquals(1, seen[q], "query " + q + " reported once");
+            }
+        }
+        int[] tooMany = wanted.clone();
+        tooMany[5] = k + 1;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ExactNeighbours.observe(items, items, true, k, tooMany, 64, (first, n, kk, idx, sims) -> { }, null));
+        assertEquals("neighbours of query 5 must be in [0, 12], found 13", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> ExactNeighbours.observe(items, items, true, k, new int[3], 64, (first, n, kk, idx, sims) -> { }, null));
+    }
+
+    @Test
     void largeKLowersTheQueryRowsPerTile() {
-        assertEquals(256, ExactNeighbours.of(15, 1024).queryRowsPerTile()); // the default: a 1 MB tile
-        assertEquals(1024, ExactNeighbours.of(1000, 4096).queryRowsPerTile());
+        assertEquals(512, ExactNeighbours.of(15, 1024).queryRowsPerTile()); // the default: a 2 MB tile
+        assertEquals(2048, ExactNeighbours.of(1000, 4096).queryRowsPerTile());
+        assertEquals(1048, ExactNeighbours.of(4000, 4096).queryRowsPerTile());
         assertEquals(419, ExactNeighbours.of(10_000, 4096).queryRowsPerTile());
         assertEquals(1, ExactNeighbours.of(100, 2).queryRowsPerTile());
+    }
+
+    @Test
+    void topKResetTakesAnyKUpToItsCapacityAndZeroKeepsNothing() {
+        TopK top = new TopK(3);
+        top.reset(0);
+        assertEquals(Float.POSITIVE_INFINITY, top.threshold());
+        top.offer(new float[] {0.5f, Float.MAX_VALUE}, 0, 2, 0);
+        assertEquals(0, top.size());
+        top.reset(2);
+        top.offer(new float[] {0.1f, 0.7f, 0.3f, 0.7f}, 0, 4, 10);
+        int[] idx = new int[2];
+        float[] sim = new float[2];
+        assertEquals(2, top.drainSorted(idx, sim, 0));
+        assertArrayEquals(new int[] {11, 13}, idx);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> top.reset(4));
+        assertEquals("k must be in [0, 3], found 4", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> top.reset(-1));
     }
 
     @Test
