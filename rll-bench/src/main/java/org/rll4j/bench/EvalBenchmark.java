@@ -49,8 +49,8 @@ final class EvalBenchmark {
             System.exit(2);
         }
         Object omp = Nd4j.getExecutioner().getEnvironmentInformation().get("omp.threads");
-        System.out.printf(Locale.ROOT, "retrieval evaluation, N = %d, %d classes, block size %d; %s OMP threads, %s BLAS threads, "
-                        + "%d cores; load average %.2f%n", n, classes, blockSize, omp,
+        System.out.printf(Locale.ROOT, "retrieval evaluation, N = %d, %d classes, block size %d; scan: %s; %s OMP threads, %s BLAS threads, "
+                        + "%d cores; load average %.2f%n", n, classes, blockSize, ExactNeighbours.scanKind(), omp,
                 Nd4j.getExecutioner().getEnvironmentInformation().get("blas.threads"),
                 Runtime.getRuntime().availableProcessors(),
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
