@@ -47,8 +47,8 @@ public final class ExactNeighbours {
 
     /**
      * A query with more than one item in this many above its observer's window so far is scanned with the
-     * branch-free counting loop; below that, with the one-comparison gate loop (a mispredicted branch per
-     * counted item costs more than counting every item once the fraction passes a few percent).
+     * branch-free counting loop; up to that, with the gate loop (a mispredicted branch per counted item
+     * costs more than counting every item once the fraction passes a few percent).
      */
     private static final int DENSE_FRACTION = 16;
 
@@ -459,10 +459,11 @@ public final class ExactNeighbours {
             float upper = observer.upper(query);
             float keep = top == null ? Float.POSITIVE_INFINITY : top.threshold();
             int above = 0;
-            if (col0 > 0 && aboveSoFar[i] * DENSE_FRACTION < col0) {
-                // few items above the window (most queries): a tight loop finds the next item that reaches the
-                // lower of the window and the top-k threshold (one comparison per item; moving it out of this
-                // loop's body halved the scan's CPU time), the rest is only for the items that pass
+            if (aboveSoFar[i] * DENSE_FRACTION <= col0) {
+                // few items above the window so far (most queries, and every query's first tile): a tight loop
+                // (SIMD where available) finds the next item that reaches the lower of the window and the top-k
+                // threshold (moving that comparison out of this loop's body halved the scalar scan's CPU time),
+                // the rest is only for the items that pass
                 float gate = Math.min(lower, Math.nextUp(keep)); // TopK keeps v > keep, i.e. v >= nextUp(keep)
                 for (int j = next(row, 0, cols, gate); j < cols; j = next(row, j + 1, cols, gate)) {
                     float v = row[j]; // v >= gate; never the masked query: gate >= nextUp(-Infinity) = -Float.MAX_VALUE
@@ -478,7 +479,7 @@ public final class ExactNeighbours {
                     }
                 }
             } else {
-                // many above the window (a hard query), or no history yet: count them branch-free with the
+                // many above the window so far (a hard query): count them branch-free with the
                 // sign bit of upper - v, and branch only for items entering the top k or inside the window,
                 // tested as |v - mid| <= width, a superset of [lower, upper] (width is the whole window, twice
                 // what is needed, so float rounding of v - mid cannot drop an item)
