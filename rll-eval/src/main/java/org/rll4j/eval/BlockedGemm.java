@@ -147,7 +147,7 @@ public final class BlockedGemm {
      * single-threaded BLAS, handing every tile to their own {@link PanelWorker}. Tiles of a few MB stay in
      * the cache between the GEMM that writes them and the worker that reads them, which one large tile
      * computed by all BLAS threads does not (at SOP scale, D = 128: the scan of a 16 MB tile cost 40% of
-     * the GEMM, of a 2 MB one about 10-15%).
+     * the GEMM; of a 2 MB one, 4-7% with SIMD comparisons and about 20% without).
      *
      * <p>While any parallel product runs with more than one worker, the backend's BLAS thread count
      * is set to 1 (two multi-threaded GEMMs at once are several times slower on 2 cores) and is
