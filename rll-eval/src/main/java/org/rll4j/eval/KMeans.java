@@ -31,7 +31,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * not chosen yet.
  *
  * <p>Iterations: assignment to the nearest centre by blocked {@code X C^T} products
- * ({@link BlockedGemm}; nearest = largest {@code x.c - |c|^2/2}, ties to the smaller centre index),
+ * ({@link BlockedGemm#parallel}, tiles as in {@link ExactNeighbours}; nearest = largest
+ * {@code x.c - |c|^2/2}, ties to the smaller centre index),
  * then each centre moves to the mean of its points. A cluster left empty is re-seeded with the point
  * farthest from its current centre (each such point used once per iteration), as scikit-learn does.
  * Stops when no assignment changes, or when the summed squared centre shift is at most
@@ -226,7 +227,6 @@ public final class KMeans {
         int[] assign = new int[n];
         double[] dist = new double[n];
         Arrays.fill(assign, -1);
-        BlockedGemm gemm = new BlockedGemm(Math.min(blockSize, n), Math.min(blockSize, clusters));
         int iterations = 0;
         boolean converged = false;
         int reseeded = 0;
@@ -235,7 +235,7 @@ public final class KMeans {
         int[] counts = new int[clusters];
         while (true) {
             c.data().asNioFloat().put(0, centres, 0, clusters * d);
-            boolean changed = assignAll(gemm, x, c, centres, sq, d, assign, dist);
+            boolean changed = assignAll(x, c, centres, sq, d, assign, dist);
             if (!changed || iterations == maxIterations) {
                 converged = !changed;
                 break;
@@ -264,7 +264,7 @@ public final class KMeans {
             }
             if (shift <= absTol) {
                 c.data().asNioFloat().put(0, centres, 0, clusters * d);
-                assignAll(gemm, x, c, centres, sq, d, assign, dist);
+                assignAll(x, c, centres, sq, d, assign, dist);
                 converged = true;
                 break;
             }
@@ -323,9 +323,7 @@ public final class KMeans {
      *
      * @return whether any assignment changed
      */
-    private boolean assignAll(BlockedGemm gemm, INDArray x, INDArray c, float[] centres, double[] sq, int d,
-                              int[] assign, double[] dist) {
-        int n = assign.length;
+    private boolean assignAll(INDArray x, INDArray c, float[] centres, double[] sq, int d, int[] assign, double[] dist) {
         float[] halfNorm = new float[clusters];
         double[] cNorm = new double[clusters];
         for (int k = 0; k < clusters; k++) {
@@ -337,46 +335,54 @@ public final class KMeans {
             cNorm[k] = s;
             halfNorm[k] = (float) (s / 2);
         }
-        float[] bestScore = new float[gemm.maxRows()];
-        int[] bestIndex = new int[gemm.maxRows()];
-        boolean[] changed = new boolean[1];
-        int threads = Runtime.getRuntime().availableProcessors();
-        for (int row0 = 0; row0 < n; row0 += gemm.maxRows()) {
-            int rows = Math.min(gemm.maxRows(), n - row0);
-            Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
-            Arrays.fill(bestIndex, -1);
-            gemm.rowBlock(x, row0, rows, c, (r0, c0, nr, nc, tile) -> {
-                int chunks = Math.min(8 * threads, nr);
-                IntStream.range(0, chunks).parallel().forEach(ch -> {
-                    float[] row = new float[nc];
-                    int from = (int) ((long) nr * ch / chunks);
-                    int to = (int) ((long) nr * (ch + 1) / chunks);
-                    for (int i = from; i < to; i++) {
-                        tile.get(i * nc, row, 0, nc);
-                        float best = bestScore[i];
-                        int bi = bestIndex[i];
-                        for (int j = 0; j < nc; j++) {
-                            float s = row[j] - halfNorm[c0 + j];
-                            if (s > best) {
-                                best = s;
-                                bi = c0 + j;
-                            }
-                        }
-                        bestScore[i] = best;
-                        bestIndex[i] = bi;
-                    }
-                });
-            });
-            for (int i = 0; i < rows; i++) {
-                int p = row0 + i;
-                if (assign[p] != bestIndex[i]) {
-                    changed[0] = true;
-                    assign[p] = bestIndex[i];
-                }
-                dist[p] = Math.max(0, sq[p] - 2 * ((double) bestScore[i] + halfNorm[bestIndex[i]]) + cNorm[bestIndex[i]]);
+        // as the neighbour search: panels of blockSize / 2 points over one worker per core, each computing its
+        // own blockSize-column tiles with single-threaded BLAS and scanning them right after (BlockedGemm.parallel);
+        // workers write disjoint points of assign and dist, read after the workers are joined
+        int panelRows = Math.max(1, blockSize / 2);
+        int tileColumns = Math.min(blockSize, clusters);
+        java.util.concurrent.atomic.AtomicBoolean changed = new java.util.concurrent.atomic.AtomicBoolean();
+        BlockedGemm.parallel(x, c, panelRows, tileColumns, Runtime.getRuntime().availableProcessors(), w -> new BlockedGemm.PanelWorker() {
+            private final float[] bestScore = new float[panelRows];
+            private final int[] bestIndex = new int[panelRows];
+            private final float[] row = new float[tileColumns];
+
+            @Override
+            public void startPanel(int row0, int rows) {
+                Arrays.fill(bestScore, Float.NEGATIVE_INFINITY);
+                Arrays.fill(bestIndex, -1);
             }
-        }
-        return changed[0];
+
+            @Override
+            public void accept(int r0, int c0, int nr, int nc, FloatBuffer tile) {
+                for (int i = 0; i < nr; i++) {
+                    tile.get(i * nc, row, 0, nc);
+                    float best = bestScore[i];
+                    int bi = bestIndex[i];
+                    for (int j = 0; j < nc; j++) {
+                        float s = row[j] - halfNorm[c0 + j];
+                        if (s > best) {
+                            best = s;
+                            bi = c0 + j;
+                        }
+                    }
+                    bestScore[i] = best;
+                    bestIndex[i] = bi;
+                }
+            }
+
+            @Override
+            public void endPanel(int row0, int rows) {
+                for (int i = 0; i < rows; i++) {
+                    int p = row0 + i;
+                    if (assign[p] != bestIndex[i]) {
+                        changed.set(true);
+                        assign[p] = bestIndex[i];
+                    }
+                    dist[p] = Math.max(0, sq[p] - 2 * ((double) bestScore[i] + halfNorm[bestIndex[i]]) + cNorm[bestIndex[i]]);
+                }
+            }
+        });
+        return changed.get();
     }
 
     /** Centres applied to the distances in one GEMM pass during seeding (see the class comment). */
@@ -575,7 +581,11 @@ public final class KMeans {
             return this;
         }
 
-        /** @param v rows per GEMM tile, at least 1 (default {@link ExactNeighbours#DEFAULT_BLOCK_SIZE}) @return this */
+        /**
+         * @param v centres per assignment tile, with half as many points per tile (one tile per core at a time);
+         *        points per seeding tile; at least 1 (default {@link ExactNeighbours#DEFAULT_BLOCK_SIZE})
+         * @return this
+         */
         public Builder blockSize(int v) {
             blockSize = v;
             return this;
