@@ -26,10 +26,10 @@ import org.rll4j.eval.RetrievalReport;
  *   <li>{@code knn suite}: {@link RetrievalEvaluator} with Recall@1,10,100,1000, Precision@1,
  *       R-Precision and MAP@R (normalisation, validation, GEMM, each query's first-hit rank and top-R
  *       list, metrics);</li>
- *   <li>their ratio (target: at most 1.3), best to best over three rounds that each run both floors
- *       and then the suite, in wall time and in process CPU time (on a shared machine the CPU time is
+ *   <li>their ratio (target: at most 1.3), best to best over three rounds that each run the suite and
+ *       then both floors, in wall time and in process CPU time (on a shared machine the CPU time is
  *       the steadier figure);</li>
- *   <li>peak memory of the warm-up and the first round beyond what the process held with the
+ *   <li>peak memory of the warm-up and the first suite run beyond what the process held with the
  *       embeddings generated: Java heap in use (sampled every 20 ms, includes garbage not yet
  *       collected), javacpp's {@code Pointer.totalBytes()} (off-heap bytes allocated through javacpp's
  *       own accounting; ND4J's native buffers turned out not to be counted there) and
@@ -61,31 +61,41 @@ final class EvalBenchmark {
             int[] labels = labels(n, classes, 7);
             INDArray x = embeddings(labels, classes, d, 11);
             RetrievalEvaluator suite = RetrievalEvaluator.builder().recallAt(usedKs).blockSize(blockSize).build();
-            BlockedGemm big = new BlockedGemm(Math.min(2048, n), Math.min(2048, n)); // the floor's tile, before the memory baseline
+            BlockedGemm big = new BlockedGemm(Math.min(2048, n), Math.min(2048, n)); // the floor's tile
             // memory from here (embeddings already held), through a warm-up on a slice (JIT, BLAS threads;
             // with 4,000 items the first full run was still about 10% slower than the later ones)
             Peak peak = Peak.start();
             int warm = Math.min(n, 16_000);
             suite.evaluate(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, warm),
                     org.nd4j.linalg.indexing.NDArrayIndex.all()).dup(), java.util.Arrays.copyOf(labels, warm));
-            int maxR = java.util.Arrays.stream(labels).boxed().collect(java.util.stream.Collectors.groupingBy(l -> l,
-                    java.util.stream.Collectors.counting())).values().stream().mapToInt(Long::intValue).max().orElse(1) - 1;
-            int rowsPerTile = ExactNeighbours.of(Math.max(1, maxR), blockSize).queryRowsPerTile(); // the suite's tiles: top-R lists, R at most maxR
             int threads = Runtime.getRuntime().availableProcessors();
-            // three rounds, each: the bare GEMM two ways, the faster one is the floor ((a) the suite's tiles
-            // and workers, BlockedGemm.parallel with workers that do nothing; (b) 2048 x 2048 tiles one after
-            // the other, each computed by all BLAS threads), then the suite. Interleaved, so that a slow
-            // spell of the shared machine hits both sides; the best of each is compared.
+            // three rounds, each: the suite, then the bare GEMM two ways, the faster one is the floor ((a) the
+            // suite's tiles and workers, BlockedGemm.parallel with workers that do nothing; (b) 2048 x 2048
+            // tiles one after the other, each computed by all BLAS threads). Interleaved, so that a slow spell
+            // of the shared machine hits both sides; the best of each is compared.
             double[] floors = new double[6];
             double[] knns = new double[3];
             double floorCpu = Double.POSITIVE_INFINITY;
             double knnCpu = Double.POSITIVE_INFINITY;
             RetrievalReport report = null;
             Peak.Usage used = null;
+            int rowsPerTile = 0;
             for (int round = 0; round < 3; round++) {
+                long t0 = System.nanoTime();
+                long cpu0 = cpuNanos();
+                RetrievalReport r = suite.evaluate(x, labels);
+                knns[round] = (System.nanoTime() - t0) / 1e6;
+                knnCpu = Math.min(knnCpu, (cpuNanos() - cpu0) / 1e6);
+                if (report == null) {
+                    used = peak.stop(); // the warm-up and the first full suite
+                    report = r;
+                    rowsPerTile = ExactNeighbours.of(Math.max(1, report.neighboursPerQuery()), blockSize).queryRowsPerTile();
+                } else if (!r.values().equals(report.values())) {
+                    throw new IllegalStateException("two evaluations of the same data differ: " + report.values() + " vs " + r.values());
+                }
                 for (int way = 0; way < 2; way++) {
-                    long t0 = System.nanoTime();
-                    long cpu0 = cpuNanos();
+                    t0 = System.nanoTime();
+                    cpu0 = cpuNanos();
                     if (way == 0) {
                         BlockedGemm.parallel(x, x, rowsPerTile, blockSize, threads, w -> (r0, c0, rows, cols, tile) -> { });
                     } else {
@@ -93,17 +103,6 @@ final class EvalBenchmark {
                     }
                     floors[2 * round + way] = (System.nanoTime() - t0) / 1e6;
                     floorCpu = Math.min(floorCpu, (cpuNanos() - cpu0) / 1e6);
-                }
-                long t0 = System.nanoTime();
-                long cpu0 = cpuNanos();
-                RetrievalReport r = suite.evaluate(x, labels);
-                knns[round] = (System.nanoTime() - t0) / 1e6;
-                knnCpu = Math.min(knnCpu, (cpuNanos() - cpu0) / 1e6);
-                if (report == null) {
-                    report = r;
-                    used = peak.stop(); // warm-up, floors and the first full suite: the floors hold nothing beyond two tiles
-                } else if (!r.values().equals(report.values())) {
-                    throw new IllegalStateException("two evaluations of the same data differ: " + report.values() + " vs " + r.values());
                 }
             }
             double floorTiles = Math.min(floors[0], Math.min(floors[2], floors[4]));
