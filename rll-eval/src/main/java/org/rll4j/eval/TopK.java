@@ -35,11 +35,6 @@ final class TopK {
         this.heap = new long[k];
     }
 
-    /** Forgets everything (next query), keeping k. */
-    void reset() {
-        reset(k);
-    }
-
     /**
      * Forgets everything (next query) and keeps {@code k} items from now on: at most the capacity given
      * to the constructor; 0 keeps nothing (the threshold is +infinity, so nothing is ever offered).
