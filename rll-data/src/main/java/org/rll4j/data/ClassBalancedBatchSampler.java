@@ -10,11 +10,17 @@ import java.util.SplittableRandom;
  * into data.
  *
  * <h2>Epoch definition</h2>
- * An epoch visits every eligible class exactly once: the eligible classes are shuffled (seeded by
- * {@code seed} and the epoch number) and cut into consecutive groups of {@code C}; each group is one
- * batch. The last {@code (#classes mod C)} classes of the shuffled order are dropped for that epoch
- * (a different set each epoch), so every batch has exactly {@code C x K} examples. Batch {@code b}
- * lists its classes in the shuffled order, each class's {@code K} examples together.
+ * An epoch shows about as many examples as the eligible classes hold, as users count epochs:
+ * {@code max(P, floor(#examples of eligible classes / (C x K)))} batches, where {@code P =
+ * floor(#eligible classes / C)} is the length of one <em>pass</em> over the classes. A pass visits
+ * every eligible class exactly once: the eligible classes are shuffled (seeded by {@code seed} and the
+ * pass number) and cut into consecutive groups of {@code C}; each group is one batch. The last
+ * {@code (#classes mod C)} classes of the shuffled order are dropped for that pass (a different set
+ * each pass), so every batch has exactly {@code C x K} examples. Batch {@code b} lists its classes in
+ * the shuffled order, each class's {@code K} examples together. Epoch {@code e} is passes
+ * {@code e * Q, e * Q + 1, ...} ({@code Q = ceil(batches per epoch / P)}) cut to its length: with
+ * many examples per class (Fashion-MNIST: 5 training classes, 30,000 images) an epoch is many passes;
+ * when every class has about K examples (the emoji set) an epoch is one pass.
  *
  * <h2>Behaviour in corner cases</h2>
  * <ul>
@@ -36,6 +42,7 @@ public final class ClassBalancedBatchSampler implements BatchSampler {
     private final int samplesPerClass;
     private final long seed;
     private final int[] eligible;
+    private final long eligibleExamples;
 
     private ClassBalancedBatchSampler(Builder b) {
         this.labels = Objects.requireNonNull(b.labels, "labels must be set");
@@ -56,6 +63,11 @@ public final class ClassBalancedBatchSampler implements BatchSampler {
                     "classesPerBatch (C) must be <= the number of classes with at least 2 examples (%d of %d classes), "
                             + "found %d", eligible.length, labels.numClasses(), classesPerBatch));
         }
+        long n = 0;
+        for (int c : eligible) {
+            n += labels.examplesOf(c).length;
+        }
+        this.eligibleExamples = n;
     }
 
     /** A builder; labels, C and K are required. */
@@ -79,8 +91,16 @@ public final class ClassBalancedBatchSampler implements BatchSampler {
         return samplesPerClass;
     }
 
-    /** Batches in every epoch: {@code floor(#eligible classes / C)}. */
+    /**
+     * Batches in every epoch: {@code max(P, floor(#examples of eligible classes / (C x K)))}, with
+     * {@code P = floor(#eligible classes / C)} the batches of one pass over the classes.
+     */
     public int batchesPerEpoch() {
+        return Math.max(batchesPerPass(), (int) Math.min(Integer.MAX_VALUE, eligibleExamples / batchSize()));
+    }
+
+    /** Batches of one pass over the classes (each eligible class once): {@code floor(#eligible classes / C)}. */
+    public int batchesPerPass() {
         return eligible.length / classesPerBatch;
     }
 
@@ -102,10 +122,22 @@ public final class ClassBalancedBatchSampler implements BatchSampler {
      */
     @Override
     public int[][] epoch(long epoch) {
-        SplittableRandom rnd = new SplittableRandom(mix(seed, epoch));
+        int perPass = batchesPerPass();
+        int[][] batches = new int[batchesPerEpoch()][];
+        long passesPerEpoch = (batches.length + perPass - 1) / perPass;
+        for (int b = 0; b < batches.length; b += perPass) {
+            int[][] pass = pass(epoch * passesPerEpoch + b / perPass);
+            System.arraycopy(pass, 0, batches, b, Math.min(perPass, batches.length - b));
+        }
+        return batches;
+    }
+
+    /** The batches of one pass over the classes. */
+    private int[][] pass(long pass) {
+        SplittableRandom rnd = new SplittableRandom(mix(seed, pass));
         int[] order = eligible.clone();
         shuffle(order, order.length, rnd);
-        int[][] batches = new int[batchesPerEpoch()][];
+        int[][] batches = new int[batchesPerPass()][];
         for (int b = 0; b < batches.length; b++) {
             int[] batch = new int[batchSize()];
             for (int c = 0; c < classesPerBatch; c++) {

@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  *   <li>files that are not JPEG or PNG (a {@code .txt}, a {@code .DS_Store}, a GIF);</li>
  *   <li>hidden entries (names starting with '.') and sub-folders inside a class folder;</li>
  *   <li>class folders left without images (they would be classes without examples);</li>
- *   <li>plain files directly under the root.</li>
+ *   <li>plain files directly under the root;</li>
+ *   <li>symbolic links that lead nowhere (dangling, or a loop of links) and files that cannot be
+ *       read; a link to a readable image or class folder is followed.</li>
  * </ul>
  * A missing or unreadable root, or a root without any usable class, fails with an
  * {@link IOException} / {@link IllegalArgumentException} that names it. A class with a single
@@ -68,8 +70,11 @@ public final class ImageFolderReader {
         int emptyClasses = 0;
         for (Path entry : sortedChildren(root)) {
             String name = entry.getFileName().toString();
+            String broken = brokenLink(entry);
             if (name.startsWith(".")) {
                 skip(skipped, entry, "hidden entry");
+            } else if (broken != null) {
+                skip(skipped, entry, broken);
             } else if (!Files.isDirectory(entry)) {
                 skip(skipped, entry, "a file directly under the dataset root (images belong in class folders)");
             } else {
@@ -117,22 +122,43 @@ public final class ImageFolderReader {
         if (name.startsWith(".")) {
             return "hidden entry";
         }
+        String broken = brokenLink(file);
+        if (broken != null) {
+            return broken;
+        }
         if (Files.isDirectory(file)) {
             return "a folder inside a class folder (nested folders are not read)";
         }
-        long size = Files.size(file);
-        if (size == 0) {
-            return "empty file (0 bytes)";
-        }
         byte[] head = new byte[8];
         int n;
-        try (InputStream in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, head.length);
+        try {
+            if (Files.size(file) == 0) {
+                return "empty file (0 bytes)";
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                n = in.readNBytes(head, 0, head.length);
+            }
+        } catch (IOException e) {
+            return "cannot be read (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")";
         }
         if (!isJpeg(head, n) && !isPng(head, n)) {
             return "not a JPEG or PNG file (by its first bytes)";
         }
         return null;
+    }
+
+    /** Null unless {@code p} is a symbolic link that leads nowhere (dangling, or a loop), else why. */
+    private static String brokenLink(Path p) {
+        if (!Files.isSymbolicLink(p) || Files.exists(p)) {
+            return null;
+        }
+        String target;
+        try {
+            target = Files.readSymbolicLink(p).toString();
+        } catch (IOException e) {
+            target = "?";
+        }
+        return "symbolic link to " + target + " that leads to no file (dangling, or a loop of links)";
     }
 
     static boolean isJpeg(byte[] head, int n) {

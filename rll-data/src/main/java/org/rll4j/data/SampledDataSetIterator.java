@@ -46,7 +46,12 @@ import org.slf4j.LoggerFactory;
  *       ({@link OnUndecodable#REPLACE_WITHIN_CLASS}), replaced by another image of the same class,
  *       with a warning naming the file the first time; it is then never used again and is listed by
  *       {@link #undecodable()}. A class left without decodable images fails the batch with an error
- *       naming the class. With {@link OnUndecodable#FAIL} (evaluation) the first one fails.</li>
+ *       naming the class. With {@link OnUndecodable#SKIP} (evaluation, embedding) it is left out of
+ *       its batch, which is then shorter (possibly empty), with the same warning and listing; with
+ *       {@link OnUndecodable#FAIL} the first one fails.</li>
+ *   <li>Every batch carries, as its example metadata ({@link DataSet#getExampleMetaData()}), the
+ *       source index ({@link Integer}) of each row: the rows an evaluation embedded, when some were
+ *       skipped, or the replacement a training batch used.</li>
  * </ul>
  * Call {@link #close()} to stop the worker threads (they are daemon threads either way).
  */
@@ -59,7 +64,13 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
     public enum OnUndecodable {
         /** Replace it by another example of its class (training batches keep their C x K shape). */
         REPLACE_WITHIN_CLASS,
-        /** Fail with an error naming it (evaluation must see every example). */
+        /**
+         * Leave it out of its batch, which is then shorter (possibly empty); the batch's example
+         * metadata says which examples it holds. For evaluating or embedding a set that may hold a
+         * corrupt file.
+         */
+        SKIP,
+        /** Fail with an error naming it. */
         FAIL
     }
 
@@ -155,13 +166,16 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
                 pipeline.width());
         java.nio.FloatBuffer features = x.data().asNioFloat(); // written in place, no Java-heap copy
         float[] labels = new float[indices.length];
+        List<Integer> rows = new ArrayList<>(indices.length);
         ImagePipeline.Runner runner = runners.get();
         LabelIndex index = source.labels();
-        for (int i = 0; i < indices.length; i++) {
-            int example = indices[i];
+        for (int example : indices) {
             Mat image = null;
             while (image == null) {
                 if (undecodable.contains(example)) {
+                    if (onUndecodable == OnUndecodable.SKIP) {
+                        break;
+                    }
                     example = replacement(example, random);
                     continue;
                 }
@@ -172,21 +186,35 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
                         throw e;
                     }
                     if (undecodable.add(example)) {
-                        log.warn("skipping an image that cannot be decoded, replaced by another of its class: {}",
-                                e.getMessage());
+                        log.warn("skipping an image that cannot be decoded, {}: {}", onUndecodable == OnUndecodable.SKIP
+                                ? "left out" : "replaced by another of its class", e.getMessage());
                     }
                 }
             }
+            if (image == null) {
+                continue; // skipped
+            }
+            int row = rows.size();
             try {
-                runner.apply(image, random, features, i * per);
+                runner.apply(image, random, features, row * per);
             } finally {
                 image.close();
             }
-            labels[i] = index.label(example);
+            labels[row] = index.label(example);
+            rows.add(example);
         }
-        INDArray y = encoding == LabelEncoding.CLASS_INDEX ? Nd4j.createFromArray(labels).reshape(indices.length, 1)
+        int n = rows.size();
+        if (n < indices.length) {
+            x = n == 0 ? Nd4j.create(DataType.FLOAT, 0, pipeline.channels(), pipeline.height(), pipeline.width())
+                    : x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n)).dup();
+            labels = java.util.Arrays.copyOf(labels, n);
+        }
+        INDArray y = encoding == LabelEncoding.CLASS_INDEX
+                ? n == 0 ? Nd4j.create(DataType.FLOAT, 0, 1) : Nd4j.createFromArray(labels).reshape(n, 1)
                 : oneHot(labels, index.numClasses());
-        return new DataSet(x, y);
+        DataSet ds = new DataSet(x, y);
+        ds.setExampleMetaData(rows);
+        return ds;
     }
 
     private int replacement(int example, Random random) {
@@ -199,9 +227,9 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
             }
         }
         if (usable.isEmpty()) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
+            throw new java.io.UncheckedIOException(new IOException(String.format(Locale.ROOT,
                     "class '%s' has no decodable image left (%d tried, e.g. %s); fix or remove its files",
-                    source.labels().className(c), members.length, source.describe(members[0])));
+                    source.labels().className(c), members.length, source.describe(members[0]))));
         }
         return usable.get(random.nextInt(usable.size()));
     }
@@ -223,11 +251,19 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
 
     /**
      * An iterator over every example of {@code source} once, in order, with a deterministic pipeline:
-     * for embedding a set. Undecodable examples fail with an error naming them.
+     * for embedding a set. Undecodable examples are left out with a warning naming them
+     * ({@link OnUndecodable#SKIP}; {@link #undecodable()} lists them, and each batch's example
+     * metadata names the examples it holds).
      */
     public static SampledDataSetIterator sequential(ExampleSource source, ImagePipeline pipeline, int batchSize, int workers) {
+        return sequential(source, pipeline, batchSize, workers, OnUndecodable.SKIP);
+    }
+
+    /** {@link #sequential(ExampleSource, ImagePipeline, int, int)} with another policy for undecodable examples. */
+    public static SampledDataSetIterator sequential(ExampleSource source, ImagePipeline pipeline, int batchSize, int workers,
+                                                    OnUndecodable onUndecodable) {
         return builder().source(source).sampler(new SequentialBatchSampler(source.size(), batchSize)).pipeline(pipeline)
-                .workers(workers).onUndecodable(OnUndecodable.FAIL).build();
+                .workers(workers).onUndecodable(onUndecodable).build();
     }
 
     /** Examples that failed to decode so far (their descriptions, e.g. file paths). */

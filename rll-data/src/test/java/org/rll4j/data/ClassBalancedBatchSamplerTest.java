@@ -68,18 +68,27 @@ class ClassBalancedBatchSamplerTest {
         }
         ClassBalancedBatchSampler s = ClassBalancedBatchSampler.builder()
                 .labels(labels).classesPerBatch(c).samplesPerClass(k).seed(seed).build();
-        assertEquals(eligible / c, s.batchesPerEpoch());
+        int examples = 0;
+        for (int cls : labels.classesWithAtLeast(2)) {
+            examples += labels.count(cls);
+        }
+        assertEquals(eligible / c, s.batchesPerPass());
+        assertEquals(Math.max(eligible / c, examples / (c * k)), s.batchesPerEpoch(), "an epoch shows about every example once");
         for (long epoch = 0; epoch < 3; epoch++) {
             int[][] batches = s.epoch(epoch);
             assertEquals(s.batchesPerEpoch(), batches.length);
-            Set<Integer> classesThisEpoch = new HashSet<>();
-            for (int[] batch : batches) {
+            Set<Integer> classesThisPass = new HashSet<>();
+            for (int b = 0; b < batches.length; b++) {
+                int[] batch = batches[b];
+                if (b % s.batchesPerPass() == 0) {
+                    classesThisPass.clear();
+                }
                 assertEquals(c * k, batch.length);
                 Set<Integer> classesInBatch = new HashSet<>();
                 for (int g = 0; g < c; g++) {
                     int cls = labels.label(batch[g * k]);
                     assertTrue(classesInBatch.add(cls), "class repeated in a batch");
-                    assertTrue(classesThisEpoch.add(cls), "class visited twice in one epoch");
+                    assertTrue(classesThisPass.add(cls), "class visited twice in one pass");
                     assertTrue(labels.count(cls) >= 2, "ineligible class sampled");
                     Set<Integer> distinct = new HashSet<>();
                     for (int i = 0; i < k; i++) {
@@ -102,6 +111,39 @@ class ClassBalancedBatchSamplerTest {
         assertTrue(Arrays.deepEquals(a.epoch(4), b.epoch(4)));
         assertFalse(Arrays.deepEquals(a.epoch(4), other.epoch(4)));
         assertFalse(Arrays.deepEquals(a.epoch(4), a.epoch(5)));
+    }
+
+    @Test
+    void anEpochOfManyExamplesPerClassIsSeveralPassesAndEpochsDoNotRepeatPasses() {
+        // Fashion-MNIST's shape in small: 5 classes of 100 examples, C x K = 5 x 4 -> one batch per pass, 25 per epoch
+        int[] ids = new int[500];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i % 5;
+        }
+        LabelIndex labels = LabelIndex.of(List.of("a", "b", "c", "d", "e"), ids);
+        ClassBalancedBatchSampler s = ClassBalancedBatchSampler.builder().labels(labels).classesPerBatch(5).samplesPerClass(4)
+                .seed(3).build();
+        assertEquals(1, s.batchesPerPass());
+        assertEquals(25, s.batchesPerEpoch());
+        Set<String> seen = new HashSet<>();
+        Set<Integer> shown = new HashSet<>();
+        for (long e = 0; e < 2; e++) {
+            for (int[] batch : s.epoch(e)) {
+                assertTrue(seen.add(Arrays.toString(batch)), "a batch repeated within or across epochs");
+                Arrays.stream(batch).forEach(shown::add);
+            }
+        }
+        assertTrue(shown.size() > 300, "two epochs show most of the 500 examples, found " + shown.size());
+    }
+
+    @Test
+    void anEpochIsOnePassWhenClassesHoldAboutKExamples() {
+        // the emoji set's shape: 2 images per class, K = 2 -> the epoch is the pass over the classes, as before
+        LabelIndex labels = labels(40, 2, 2, 5);
+        ClassBalancedBatchSampler s = ClassBalancedBatchSampler.builder().labels(labels).classesPerBatch(8).samplesPerClass(2)
+                .seed(9).build();
+        assertEquals(5, s.batchesPerEpoch());
+        assertEquals(s.batchesPerPass(), s.batchesPerEpoch());
     }
 
     @Test

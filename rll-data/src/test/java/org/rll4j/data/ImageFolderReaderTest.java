@@ -47,6 +47,30 @@ class ImageFolderReaderTest {
     }
 
     @Test
+    void brokenSymbolicLinksAreSkippedAndGoodOnesFollowed(@TempDir Path root) throws Exception {
+        TestImages.rgb(root.resolve("cat/a.png"), 8, 8, 1, "png");
+        TestImages.rgb(root.resolve("dog/a.png"), 8, 8, 2, "png");
+        Files.createSymbolicLink(root.resolve("cat/dangling.png"), root.resolve("cat/gone.png"));
+        Files.createSymbolicLink(root.resolve("cat/loop1.png"), root.resolve("cat/loop2.png"));
+        Files.createSymbolicLink(root.resolve("cat/loop2.png"), root.resolve("cat/loop1.png"));
+        Files.createSymbolicLink(root.resolve("cat/link.png"), root.resolve("dog/a.png"));      // followed
+        Files.createSymbolicLink(root.resolve("ghost"), root.resolve("no-such-class"));          // class link to nothing
+        Files.createSymbolicLink(root.resolve("dog/up"), root);                                 // a loop through folders
+
+        ImageFolderReader.Result r = ImageFolderReader.read(root);
+        assertEquals(List.of("cat/a.png", "cat/link.png", "dog/a.png"),
+                r.images().records().stream().map(x -> root.relativize(x.path()).toString()).toList());
+        List<String> skipped = r.skipped();
+        assertEquals(5, skipped.size(), skipped.toString());
+        String why = "that leads to no file (dangling, or a loop of links)";
+        assertHas(skipped, root.resolve("cat/dangling.png") + ": symbolic link to " + root.resolve("cat/gone.png") + " " + why);
+        assertHas(skipped, root.resolve("cat/loop1.png") + ": symbolic link to " + root.resolve("cat/loop2.png") + " " + why);
+        assertHas(skipped, root.resolve("cat/loop2.png") + ": symbolic link to " + root.resolve("cat/loop1.png") + " " + why);
+        assertHas(skipped, root.resolve("ghost") + ": symbolic link to " + root.resolve("no-such-class") + " " + why);
+        assertHas(skipped, root.resolve("dog/up") + ": a folder inside a class folder (nested folders are not read)");
+    }
+
+    @Test
     void missingRootNamesIt(@TempDir Path dir) {
         Path missing = dir.resolve("nope");
         NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> ImageFolderReader.read(missing));

@@ -205,8 +205,9 @@ class SampledDataSetIteratorTest {
         try (SampledDataSetIterator it = SampledDataSetIterator.builder().source(source)
                 .sampler(ClassBalancedBatchSampler.builder().labels(source.labels()).classesPerBatch(8).samplesPerClass(2).build())
                 .pipeline(ImagePipeline.builder().resize(8, 8).build()).build()) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, it::next);
-            assertTrue(e.getMessage().startsWith("class 'class1' has no decodable image left"), e.getMessage());
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, it::next);
+            assertTrue(e.getMessage().startsWith("java.io.IOException: class 'class1' has no decodable image left"), e.getMessage());
+            assertTrue(e.getCause().getMessage().startsWith("class 'class1' has no decodable image left"), e.getMessage());
         }
     }
 
@@ -222,7 +223,7 @@ class SampledDataSetIteratorTest {
     }
 
     @Test
-    void sequentialIteratorVisitsEveryExampleOnceInOrderAndFailsOnCorruptImages(@TempDir Path root) throws Exception {
+    void sequentialIteratorVisitsEveryExampleOnceInOrderAndSkipsOrFailsOnCorruptImages(@TempDir Path root) throws Exception {
         ImageList list = fixture(root);
         ExampleSource source = ImageListSource.of(list);
         try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source,
@@ -245,10 +246,44 @@ class SampledDataSetIteratorTest {
         Path bad = list.get(7).path();
         Files.write(bad, new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 9});
         try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source,
-                ImagePipeline.builder().resize(8, 8).build(), 5, 1)) {
+                ImagePipeline.builder().resize(8, 8).build(), 5, 1, SampledDataSetIterator.OnUndecodable.FAIL)) {
             it.next();
             IllegalStateException e = assertThrows(IllegalStateException.class, it::next);
             assertTrue(e.getMessage().contains("cannot decode " + bad), e.getMessage());
+        }
+        // the default for a sequential pass: the corrupt image is left out, the batch says which rows it holds
+        try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source,
+                ImagePipeline.builder().resize(8, 8).build(), 5, 2)) {
+            List<Integer> seen = new ArrayList<>();
+            while (it.hasNext()) {
+                DataSet ds = it.next();
+                List<java.io.Serializable> rows = ds.getExampleMetaData();
+                assertEquals(ds.numExamples(), rows.size());
+                for (int i = 0; i < rows.size(); i++) {
+                    int example = (Integer) rows.get(i);
+                    assertEquals(list.labels().label(example), ds.getLabels().getInt(i, 0));
+                    seen.add(example);
+                }
+            }
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (i != 7) {
+                    expected.add(i);
+                }
+            }
+            assertEquals(expected, seen);
+            assertEquals(List.of(bad.toString()), it.undecodable());
+        }
+        // a batch of nothing but corrupt images comes out empty, not as an error
+        try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source,
+                ImagePipeline.builder().resize(8, 8).build(), 1, 1)) {
+            for (int i = 0; i < 7; i++) {
+                it.next();
+            }
+            DataSet empty = it.next();
+            assertEquals(0, empty.getFeatures().size(0));
+            assertEquals(List.of(), empty.getExampleMetaData());
+            assertEquals(1, it.next().numExamples());
         }
     }
 
