@@ -73,13 +73,21 @@ final class Commands {
         @picocli.CommandLine.Mixin
         ConfigOptions options;
 
-        @Option(names = "--run-dir", paramLabel = "DIR", description = "the run directory (default: output.dir/<time>-<backbone>)")
+        @Option(names = "--run-dir", paramLabel = "DIR", description = "the run directory (default: output.dir/<time>-<backbone>); "
+                + "it must be new or empty, or hold a run to replace with --overwrite")
         Path runDir;
 
-        @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue a stopped run from its last checkpoint")
+        @Option(names = "--overwrite", description = "with --run-dir: replace the run that folder holds (its model, metrics and "
+                + "checkpoint are deleted)")
+        boolean overwrite;
+
+        @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue a stopped run from its last checkpoint; "
+                + "--set and --config may change the optimizer's numbers, the training length, the evaluation (not its best "
+                + "metric) and the UI, recorded in the run's config.yaml")
         Path resume;
 
-        @Option(names = "--no-ui", description = "do not serve the DL4J training UI (the stats are still written)")
+        @Option(names = "--no-ui", description = "do not serve the DL4J training UI (the stats are still written); recorded "
+                + "in the run, so --resume keeps it (--set ui.enabled=true turns it back on)")
         boolean noUi;
 
         @Option(names = "--ui-port", paramLabel = "PORT",
@@ -96,33 +104,54 @@ final class Commands {
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
-            RunConfig config = resume != null ? ConfigLoader.load(resume.resolve(Trainer.CONFIG_FILE), List.of()) : options.load();
+            String commandLine = String.join(" ", spec.commandLine().getParseResult().originalArgs());
+            if (resume != null) {
+                if (stopAfter != null) {
+                    throw new IllegalArgumentException("--stop-after cannot be combined with --resume");
+                }
+                if (runDir != null || overwrite) {
+                    throw new IllegalArgumentException("--resume continues the run in RUN_DIR; --run-dir and --overwrite "
+                            + "are for new runs");
+                }
+                RunConfig recorded = Trainer.recordedConfig(resume);
+                boolean changed = options.config != null || !options.overrides.isEmpty() || noUi || uiPort != null;
+                RunConfig requested = changed ? ui(ConfigLoader.load(options.config != null ? options.config
+                        : resume.resolve(Trainer.CONFIG_FILE), options.overrides)) : null;
+                RunConfig.Ui ui = (requested != null ? requested : recorded).ui();
+                try (UiListener listener = new UiListener(ui.enabled(), ui.port(), ui.localhostOnly(), out)) {
+                    report(out, Trainer.resume(resume, requested, commandLine, out, List.of(listener)));
+                }
+                return Main.OK;
+            }
+            if (overwrite && runDir == null) {
+                throw new IllegalArgumentException("--overwrite replaces the run in the folder --run-dir names; give --run-dir");
+            }
+            RunConfig config = ui(options.load());
             RunConfig.Ui ui = config.ui();
-            try (UiListener listener = new UiListener(ui.enabled() && !noUi, uiPort != null ? uiPort : ui.port(),
-                    ui.localhostOnly(), out)) {
-                Trainer.Result r;
-                if (resume != null) {
-                    if (stopAfter != null) {
-                        throw new IllegalArgumentException("--stop-after cannot be combined with --resume");
-                    }
-                    r = Trainer.resume(resume, out, List.of(listener));
-                } else {
-                    Path dir = runDir != null ? runDir : newRunDir(config);
-                    Trainer trainer = new Trainer(config, dir, out).listener(listener);
-                    if (stopAfter != null) {
-                        trainer.stopAfter(stopAfter);
-                    }
-                    out.println("run directory: " + dir);
-                    r = trainer.train(Provenance.header(String.join(" ", spec.commandLine().getParseResult().originalArgs()),
-                            config.seed()));
+            try (UiListener listener = new UiListener(ui.enabled(), ui.port(), ui.localhostOnly(), out)) {
+                Path dir = runDir != null ? runDir : newRunDir(config);
+                Trainer trainer = new Trainer(config, dir, out).listener(listener).overwrite(overwrite);
+                if (stopAfter != null) {
+                    trainer.stopAfter(stopAfter);
                 }
-                if (r.finished()) {
-                    out.println();
-                    out.print(Trainer.table(r.metrics()));
-                    out.println("run directory: " + r.runDir());
-                }
+                out.println("run directory: " + dir);
+                report(out, trainer.train(Provenance.header(commandLine, config.seed())));
             }
             return Main.OK;
+        }
+
+        /** The config with --no-ui and --ui-port applied (they are recorded in the run like any setting). */
+        private RunConfig ui(RunConfig c) {
+            RunConfig.Ui u = c.ui();
+            return c.withUi(new RunConfig.Ui(u.enabled() && !noUi, uiPort != null ? uiPort : u.port(), u.localhostOnly()));
+        }
+
+        private static void report(PrintStream out, Trainer.Result r) {
+            if (r.finished()) {
+                out.println();
+                out.print(Trainer.table(r.metrics()));
+                out.println("run directory: " + r.runDir());
+            }
         }
     }
 
@@ -147,11 +176,11 @@ final class Commands {
             if (file == null) {
                 throw new IllegalArgumentException("name the model: --run RUN_DIR or --model FILE");
             }
-            if (!Files.isRegularFile(file)) {
-                throw new java.nio.file.NoSuchFileException(file.toString(), null, "model file not found"
-                        + (run != null ? " (the run has not finished; its last checkpoint is checkpoint/model.zip)" : ""));
+            if (model == null && !Files.exists(file)) {
+                throw new java.nio.file.NoSuchFileException(file.toString(), null, "model file not found (the run has not "
+                        + "finished; resume it with ./rll train --resume " + run + ")");
             }
-            return org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(file.toFile(), false);
+            return org.rll4j.app.run.ModelFiles.read(file, false);
         }
     }
 
@@ -173,6 +202,10 @@ final class Commands {
             org.rll4j.app.run.RetrievalRun.Result r = new org.rll4j.app.run.RetrievalRun(data, config.evaluation(),
                     config.seed()).network(options.network());
             System.out.print(r.report().toTable());
+            if (!r.skipped().isEmpty()) {
+                System.out.printf(java.util.Locale.ROOT, "%d test images could not be decoded and were left out: %s%n",
+                        r.skipped().size(), String.join(", ", r.skipped()));
+            }
             if (json != null) {
                 org.rll4j.app.run.AtomicFiles.writeString(json, r.report().toJson());
                 System.out.println("report: " + json);
@@ -195,12 +228,16 @@ final class Commands {
         @Option(names = {"-o", "--out"}, paramLabel = "FILE", required = true, description = "the CSV file to write")
         Path out;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             RunConfig config = options.config();
             Gallery g = Gallery.of(config, images);
-            org.nd4j.linalg.api.ndarray.INDArray v = g.embed(org.rll4j.app.run.RetrievalRun.extractor(options.network(), config.evaluation()),
-                    config.evaluation().batchSize());
+            Gallery.Embedded e = g.embed(org.rll4j.app.run.RetrievalRun.extractor(options.network(), config.evaluation()),
+                    config.evaluation().batchSize(), spec.commandLine().getErr());
+            org.nd4j.linalg.api.ndarray.INDArray v = e.vectors();
             StringBuilder sb = new StringBuilder("path,class");
             for (int j = 0; j < v.size(1); j++) {
                 sb.append(",e").append(j);
@@ -209,14 +246,15 @@ final class Commands {
             int d = (int) v.size(1);
             float[] all = v.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
             for (int i = 0; i < v.size(0); i++) {
-                sb.append(MetricsLog.csvField(g.describe(i))).append(',').append(MetricsLog.csvField(g.className(i)));
+                sb.append(MetricsLog.csvField(g.describe(e, i))).append(',').append(MetricsLog.csvField(g.className(e, i)));
                 for (int j = 0; j < d; j++) {
                     sb.append(',').append(all[i * d + j]);
                 }
                 sb.append('\n');
             }
             org.rll4j.app.run.AtomicFiles.writeString(out, sb.toString());
-            System.out.printf(java.util.Locale.ROOT, "%d embeddings of dimension %d -> %s%n", v.size(0), v.size(1), out);
+            System.out.printf(java.util.Locale.ROOT, "%d embeddings of dimension %d -> %s%s%n", v.size(0), v.size(1), out,
+                    e.skipped().isEmpty() ? "" : " (" + e.skipped().size() + " undecodable images left out)");
             return Main.OK;
         }
     }
@@ -239,6 +277,9 @@ final class Commands {
         @picocli.CommandLine.Parameters(paramLabel = "QUERY", arity = "1..*", description = "query images, or folders of them")
         List<Path> queries;
 
+        @Spec
+        CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             if (k < 1) {
@@ -249,18 +290,25 @@ final class Commands {
             Gallery q = Gallery.queries(config, queries);
             org.rll4j.models.EmbeddingExtractor extractor = org.rll4j.app.run.RetrievalRun.extractor(options.network(),
                     config.evaluation());
-            org.nd4j.linalg.api.ndarray.INDArray gv = g.embed(extractor, config.evaluation().batchSize());
-            org.nd4j.linalg.api.ndarray.INDArray qv = q.embed(extractor, config.evaluation().batchSize());
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            Gallery.Embedded ge = g.embed(extractor, config.evaluation().batchSize(), err);
+            Gallery.Embedded qe = q.embed(extractor, config.evaluation().batchSize(), err);
+            org.nd4j.linalg.api.ndarray.INDArray gv = ge.vectors();
+            org.nd4j.linalg.api.ndarray.INDArray qv = qe.vectors();
             int kk = Math.min(k, (int) gv.size(0));
+            if (kk < k) {
+                err.printf(java.util.Locale.ROOT, "note: -k %d is more than the gallery's %d images; listing all %d%n", k,
+                        gv.size(0), kk);
+            }
             org.rll4j.eval.ExactNeighbours.Result r = org.rll4j.eval.ExactNeighbours.of(kk,
                     org.rll4j.eval.ExactNeighbours.DEFAULT_BLOCK_SIZE).searchBetween(qv, gv);
             for (int i = 0; i < qv.size(0); i++) {
-                System.out.println("query " + q.describe(i));
+                System.out.println("query " + q.describe(qe, i));
                 for (int rank = 0; rank < kk; rank++) {
                     int j = r.index(i, rank);
-                    double distance = Math.sqrt(Math.max(0, 2 - 2 * r.similarity(i, rank)));
-                    System.out.printf(java.util.Locale.ROOT, "  %2d. %.4f  %-24s %s%n", rank + 1, distance, g.className(j),
-                            g.describe(j));
+                    double distance = org.rll4j.app.run.RetrievalRun.distance(qv, i, gv, j);
+                    System.out.printf(java.util.Locale.ROOT, "  %2d. %.4f  %-24s %s%n", rank + 1, distance, g.className(ge, j),
+                            g.describe(ge, j));
                 }
             }
             return Main.OK;
@@ -287,16 +335,30 @@ final class Commands {
                 throw new java.nio.file.NoSuchFileException(stats.toString(), null, "no DL4J stats file; is " + run
                         + " a run directory written by ./rll train?");
             }
-            try (org.rll4j.app.ui.TrainingUi ui = org.rll4j.app.ui.TrainingUi.view(stats, port)) {
-                System.out.println("DL4J training UI: " + ui.overviewUrl() + "   retrieval charts: " + ui.retrievalUrl());
-                System.out.println(seconds == null ? "serving until Ctrl-C" : "serving for " + seconds + " s");
-                java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-                Thread hook = new Thread(done::countDown);
-                Runtime.getRuntime().addShutdownHook(hook);
-                done.await(seconds == null ? Long.MAX_VALUE : seconds, java.util.concurrent.TimeUnit.SECONDS);
-                if (seconds != null) {
-                    Runtime.getRuntime().removeShutdownHook(hook);
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+            // Ctrl-C: the JVM halts once its shutdown hooks return, so the hook waits until the server is
+            // closed and its temporary copy of the stats file deleted
+            Thread hook = new Thread(() -> {
+                done.countDown();
+                try {
+                    closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
+            }, "rll4j-ui-shutdown");
+            try {
+                try (org.rll4j.app.ui.TrainingUi ui = org.rll4j.app.ui.TrainingUi.view(stats, port)) {
+                    System.out.println("DL4J training UI: " + ui.overviewUrl() + "   retrieval charts: " + ui.retrievalUrl());
+                    System.out.println(seconds == null ? "serving until Ctrl-C" : "serving for " + seconds + " s");
+                    Runtime.getRuntime().addShutdownHook(hook);
+                    done.await(seconds == null ? Long.MAX_VALUE : seconds, java.util.concurrent.TimeUnit.SECONDS);
+                    if (done.getCount() > 0) {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    }
+                }
+            } finally {
+                closed.countDown();
             }
             return Main.OK;
         }

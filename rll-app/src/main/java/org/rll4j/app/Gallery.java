@@ -65,15 +65,47 @@ final class Gallery {
         return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg");
     }
 
-    INDArray embed(EmbeddingExtractor extractor, int batchSize) {
-        return extractor.embed(source, pipeline, batchSize).vectors();
+    /**
+     * Embeds every image; those that cannot be decoded are left out, with a warning on {@code err} that
+     * names them.
+     *
+     * @throws IOException when no image at all could be decoded
+     */
+    Embedded embed(EmbeddingExtractor extractor, int batchSize, java.io.PrintWriter err) throws IOException {
+        EmbeddingExtractor.Embeddings e = extractor.embed(source, pipeline, batchSize);
+        List<String> skipped = e.skipped();
+        if (e.examples().length == 0) {
+            throw new IOException(String.format(java.util.Locale.ROOT, "none of the %d %s could be decoded as a JPEG or PNG "
+                    + "image: %s", source.size(), what(), String.join(", ", skipped.subList(0, Math.min(5, skipped.size())))
+                    + (skipped.size() > 5 ? ", ..." : "")));
+        }
+        if (!skipped.isEmpty()) {
+            err.printf(java.util.Locale.ROOT, "warning: %d of the %d %s could not be decoded and are left out: %s%n",
+                    skipped.size(), source.size(), what(), String.join(", ", skipped));
+        }
+        return new Embedded(e.vectors(), e.examples(), skipped);
     }
 
-    String describe(int i) {
-        return source.describe(i);
+    private String what() {
+        return source.labels().classNames().equals(List.of("query")) ? "query images" : "images";
     }
 
-    String className(int i) {
+    /**
+     * @param vectors the normalised embeddings, one row per decodable image
+     * @param examples the image of each row
+     * @param skipped images that could not be decoded
+     */
+    record Embedded(INDArray vectors, int[] examples, List<String> skipped) {
+    }
+
+    /** The image (path) of an embedded row. */
+    String describe(Embedded e, int row) {
+        return source.describe(e.examples()[row]);
+    }
+
+    /** The class name of an embedded row. */
+    String className(Embedded e, int row) {
+        int i = e.examples()[row];
         return source.labels().className(source.labels().label(i));
     }
 }

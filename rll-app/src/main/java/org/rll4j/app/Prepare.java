@@ -2,7 +2,11 @@ package org.rll4j.app;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -59,8 +63,21 @@ final class Prepare implements Callable<Integer> {
         RunData data = RunData.open(config.dataset());
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempDirectory(parent, "." + out.getFileName() + ".");
-        try {
+        String prefix = "." + out.getFileName() + TMP_MARK;
+        removeLeftovers(parent, prefix);
+        Path tmp = Files.createTempDirectory(parent, prefix);
+        // Ctrl-C or kill: the JVM's shutdown hooks run, and this one removes the partial output. A kill -9
+        // runs nothing: the owner's lock on tmp/.lock is gone then, and the next prepare of OUT removes it.
+        Thread hook = new Thread(() -> {
+            try {
+                AtomicFiles.deleteTree(tmp);
+            } catch (IOException e) {
+                // best effort while the JVM exits
+            }
+        }, "rll4j-prepare-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (FileChannel lockFile = FileChannel.open(tmp.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockFile.lock()) {
             int n = write(data.train(), tmp.resolve("train"));
             if (data.gallery() == null) {
                 n += write(data.query(), tmp.resolve("test"));
@@ -68,11 +85,41 @@ final class Prepare implements Callable<Integer> {
                 n += write(data.query(), tmp.resolve("test").resolve("query"));
                 n += write(data.gallery(), tmp.resolve("test").resolve("gallery"));
             }
+            Files.delete(tmp.resolve(LOCK));
             AtomicFiles.rename(tmp, out, false);
             System.out.printf(Locale.ROOT, "%d images (%s) -> %s%n", n, data.description(), out);
             return Main.OK;
         } finally {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    /** Marks the temporary folders of prepare: {@code .OUT.prepare-<random>}. */
+    private static final String TMP_MARK = ".prepare-";
+    private static final String LOCK = ".lock";
+
+    /** Deletes the partial outputs of earlier prepares of the same OUT that were killed (their lock is free). */
+    private static void removeLeftovers(Path parent, String prefix) throws IOException {
+        List<Path> candidates;
+        try (Stream<Path> s = Files.list(parent)) {
+            candidates = s.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).toList();
+        }
+        for (Path p : candidates) {
+            boolean abandoned;
+            try (FileChannel ch = FileChannel.open(p.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock l = ch.tryLock();
+                abandoned = l != null;
+                if (l != null) {
+                    l.release();
+                }
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                abandoned = false;
+            }
+            if (abandoned) {
+                AtomicFiles.deleteTree(p);
+                System.out.println("removed " + p + ", the partial output of an interrupted prepare");
+            }
         }
     }
 
@@ -119,16 +166,5 @@ final class Prepare implements Callable<Integer> {
     static String safeName(String className) {
         String s = className.replaceAll("[^A-Za-z0-9._+-]", "_");
         return s.isEmpty() || s.chars().allMatch(c -> c == '.') ? "_" + s : s;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -61,7 +61,7 @@ class PrepareTest {
         Path train = idx(dir, "train", new int[] {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3});
         Path test = idx(dir, "t10k", new int[] {3, 2, 1, 0, 3, 2});
         Path out = dir.resolve("prepared");
-        CliEndToEndTest.Run r = CliEndToEndTest.cli("prepare", "--set", "dataset.format=idx", "--set", "dataset.root=" + train,
+        Cli.Run r = Cli.run("prepare", "--set", "dataset.format=idx", "--set", "dataset.root=" + train,
                 "--set", "dataset.test=" + test, "--set", "dataset.imageSize=8", "-o", out.toString());
         assertEquals(0, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("10 images") && r.out().contains(out.toString()), r.out());
@@ -84,7 +84,7 @@ class PrepareTest {
             assertTrue(beside.noneMatch(p -> p.getFileName().toString().startsWith(".prepared")), "temporary folder left behind");
         }
 
-        CliEndToEndTest.Run again = CliEndToEndTest.cli("prepare", "--set", "dataset.format=idx", "--set", "dataset.root=" + train,
+        Cli.Run again = Cli.run("prepare", "--set", "dataset.format=idx", "--set", "dataset.root=" + train,
                 "--set", "dataset.test=" + test, "--set", "dataset.imageSize=8", "-o", out.toString());
         assertEquals(Main.IO, again.code());
         assertTrue(again.err().contains(out.toString()) && again.err().contains("choose another --out"), again.err());
@@ -93,7 +93,7 @@ class PrepareTest {
     @Test
     void missingDatasetIsAnIoErrorNamingThePath(@TempDir Path dir) {
         Path missing = dir.resolve("nope-images-idx3-ubyte");
-        CliEndToEndTest.Run r = CliEndToEndTest.cli("prepare", "--set", "dataset.format=idx", "--set", "dataset.root=" + missing,
+        Cli.Run r = Cli.run("prepare", "--set", "dataset.format=idx", "--set", "dataset.root=" + missing,
                 "--set", "dataset.test=" + missing, "-o", dir.resolve("out").toString());
         assertEquals(Main.IO, r.code());
         assertTrue(r.err().contains(missing.toString()), r.err());

@@ -12,8 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Evaluates embeddings for retrieval: Recall@K, Precision@1, R-Precision and MAP@R from an exact
  * nearest-neighbour search ({@link ExactNeighbours}), and NMI and the pairwise F1 of a k-means
- * clustering with one cluster per class ({@link KMeans}), as defined in section 6 of
- * {@code shared/design/ranked-list-loss.md}.
+ * clustering with one cluster per class ({@link KMeans}), as defined on {@link RetrievalMetrics} and
+ * {@link ClusteringMetrics}.
  *
  * <pre>
  * RetrievalReport report = RetrievalEvaluator.builder().recallAt(1, 2, 4, 8).nmi(true).seed(42).build()

@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * Retrieval metrics of one query as pure functions of its ranked neighbour labels, with the
  * definitions of Musgrave et al., "A Metric Learning Reality Check" (ECCV 2020,
- * https://arxiv.org/abs/2003.08505), as fixed in {@code shared/design/ranked-list-loss.md}, section 6.
+ * https://arxiv.org/abs/2003.08505), as fixed for this project (the README, "Evaluating retrieval").
  * {@link RetrievalEvaluator} averages them over the queries; this is their only implementation.
  *
  * <p>Inputs: the query's class label, the labels of its gallery neighbours sorted by increasing

@@ -122,6 +122,9 @@ public final class EmbeddingExtractor {
 
     /**
      * Embeds everything an iterator yields (one pass from its current position, after a reset if supported).
+     * Empty batches are passed over. When the batches carry integer example metadata (as
+     * {@code SampledDataSetIterator}'s do: the source index of each row), {@link Embeddings#examples()}
+     * holds it; otherwise rows are numbered in order.
      *
      * @param data batches of images with class-id ({@code [B, 1]}) or one-hot labels
      * @return the embeddings and the class id of each row
@@ -132,12 +135,21 @@ public final class EmbeddingExtractor {
         }
         List<INDArray> vectors = new ArrayList<>();
         List<long[]> labels = new ArrayList<>();
+        List<Integer> examples = new ArrayList<>();
         int n = 0;
         while (data.hasNext()) {
             DataSet ds = data.next();
+            int rows = (int) ds.getFeatures().size(0);
+            if (rows == 0) {
+                continue;
+            }
             vectors.add(embed(ds.getFeatures()));
             long[] ids = LabelIds.classIds(ds.getLabels(), "EmbeddingExtractor");
             labels.add(ids);
+            List<?> meta = ds.getExampleMetaData();
+            for (int i = 0; i < rows; i++) {
+                examples.add(meta != null && meta.size() == rows && meta.get(i) instanceof Integer e ? e : n + i);
+            }
             n += ids.length;
         }
         int[] all = new int[n];
@@ -148,28 +160,38 @@ public final class EmbeddingExtractor {
             }
         }
         INDArray matrix = vectors.isEmpty() ? Nd4j.create(DataType.FLOAT, 0, dimension()) : Nd4j.vstack(vectors);
-        return new Embeddings(matrix, all);
+        return new Embeddings(matrix, all, examples.stream().mapToInt(Integer::intValue).toArray(), List.of());
     }
 
     /**
      * Embeds every example of a source once, in order (e.g. a folder read with
      * {@code ImageFolderReader}), with a deterministic pipeline such as {@code ImagePipeline.test(256, 227)}.
+     * An image that cannot be decoded (corrupt, truncated) is left out with a warning naming it:
+     * {@link Embeddings#examples()} says which example each row is, {@link Embeddings#skipped()} lists
+     * the ones left out.
      *
      * @param source the images
      * @param pipeline how images become inputs; its size must match the network's input
      * @param batchSize images per forward pass
-     * @return the embeddings and class ids, row i = example i
+     * @return the embeddings and class ids, row i = example {@code examples()[i]} (= i when nothing was skipped)
      */
     public Embeddings embed(ExampleSource source, ImagePipeline pipeline, int batchSize) {
         try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source, pipeline, batchSize, 2)) {
-            return embed(it);
+            Embeddings e = embed(it);
+            return new Embeddings(e.vectors(), e.labels(), e.examples(), it.undecodable());
         }
     }
 
     /**
      * @param vectors L2-normalised embeddings {@code [N, D]}
      * @param labels class id of each row
+     * @param examples the example (source index) of each row
+     * @param skipped examples left out because they could not be decoded (their descriptions, sorted)
      */
-    public record Embeddings(INDArray vectors, int[] labels) {
+    public record Embeddings(INDArray vectors, int[] labels, int[] examples, List<String> skipped) {
+        /** Copies the list. */
+        public Embeddings {
+            skipped = List.copyOf(skipped);
+        }
     }
 }

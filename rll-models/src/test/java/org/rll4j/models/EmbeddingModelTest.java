@@ -223,7 +223,19 @@ class EmbeddingModelTest {
                 org.rll4j.data.ImageListSource.of(list), org.rll4j.data.ImagePipeline.test(18, 16), 4);
         assertArrayEquals(new long[] {6, 6}, e.vectors().shape());
         assertArrayEquals(new int[] {0, 0, 1, 1, 2, 2}, e.labels());
+        assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5}, e.examples());
+        assertEquals(List.of(), e.skipped());
         assertEquals(1.0, e.vectors().getRow(5).norm2Number().doubleValue(), 1e-5);
+
+        // a truncated PNG (valid signature, nothing after it) is left out and named; the rows say which images they are
+        java.nio.file.Path bad = root.resolve("c1/0.png");
+        java.nio.file.Files.write(bad, new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, 0});
+        EmbeddingExtractor.Embeddings skipped = new EmbeddingExtractor(single(6).network()).embed(
+                org.rll4j.data.ImageListSource.of(list), org.rll4j.data.ImagePipeline.test(18, 16), 2);
+        assertArrayEquals(new long[] {5, 6}, skipped.vectors().shape());
+        assertArrayEquals(new int[] {0, 0, 1, 2, 2}, skipped.labels());
+        assertArrayEquals(new int[] {0, 1, 3, 4, 5}, skipped.examples());
+        assertEquals(List.of(bad.toString()), skipped.skipped());
     }
 
     @Test

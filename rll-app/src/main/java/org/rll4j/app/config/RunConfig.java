@@ -159,7 +159,8 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
     }
 
     /**
-     * @param epochs passes over the training classes (an epoch visits every eligible class once)
+     * @param epochs epochs of training: an epoch shows about as many images as the training classes hold
+     *               (at least one pass over the classes; see {@code ClassBalancedBatchSampler})
      * @param iterations if > 0, the run's length in iterations instead of epochs (the paper's unit)
      * @param checkpointEvery iterations between checkpoints (0 = only at the end)
      */
@@ -234,6 +235,31 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
 
     /** @param dir the folder that holds run directories */
     public record Output(Path dir) {
+    }
+
+    /**
+     * This config with its file paths made absolute against the working directory ({@code dataset.root},
+     * {@code dataset.test}, a file in {@code model.pretrained}, {@code output.dir}): the form a run
+     * directory records, so that {@code evaluate --run} and {@code --resume} work from any folder.
+     */
+    public RunConfig withAbsolutePaths() {
+        Dataset d = new Dataset(dataset.format(), absolute(dataset.root()), dataset.split(),
+                dataset.test() == null ? null : absolute(dataset.test()), dataset.imageSize(), dataset.resize(),
+                dataset.normalization(), dataset.cropScaleMin(), dataset.flip());
+        String p = model.pretrained();
+        Model m = p.equals("none") || p.equals("zoo") ? model : new Model(model.backbone(), model.widths(), model.head(),
+                model.embeddingDim(), model.multiLevel(), model.headBatchNorm(), model.dropout(), absolute(Path.of(p)).toString(),
+                model.frozenBatchNorm());
+        return new RunConfig(seed, d, sampler, m, loss, optimizer, training, evaluation, ui, new Output(absolute(output.dir())));
+    }
+
+    private static Path absolute(Path p) {
+        return p.toAbsolutePath().normalize();
+    }
+
+    /** This config with another UI section (e.g. {@code --no-ui}, recorded so that a resumed run keeps it). */
+    public RunConfig withUi(Ui newUi) {
+        return new RunConfig(seed, dataset, sampler, model, loss, optimizer, training, evaluation, newUi, output);
     }
 
     /** The canonical, complete form (every default filled in), for the config snapshot. */

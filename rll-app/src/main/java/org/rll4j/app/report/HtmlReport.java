@@ -71,9 +71,11 @@ public final class HtmlReport {
 
     private static void examples(StringBuilder h, RunData data, RetrievalRun run, RetrievalRun.Result result, int count, int k,
                                  long seed) throws IOException {
-        int[] ql = run.queryLabels();
+        int[] ql = result.queryLabels();
         boolean within = result.gallery() == null;
-        int[] gl = within ? ql : run.galleryLabels();
+        int[] gl = within ? ql : result.galleryLabels();
+        int[] qx = result.queryExamples();
+        int[] gx = within ? qx : result.galleryExamples();
         ExampleSource qs = data.query();
         ExampleSource gs = within ? qs : data.gallery();
         int n = ql.length;
@@ -101,15 +103,15 @@ public final class HtmlReport {
         ExactNeighbours.Result nn = ExactNeighbours.of(kk, ExactNeighbours.DEFAULT_BLOCK_SIZE).searchBetween(q, galleryVectors);
         for (int r = 0; r < chosen.size(); r++) {
             int query = chosen.get(r);
-            h.append("<div class=\"q\">").append(cell("query", qs, query, className(qs, query), null));
+            h.append("<div class=\"q\">").append(cell("query", qs, qx[query], className(qs, qx[query]), null));
             int shown = 0;
             for (int rank = 0; rank < kk && shown < k; rank++) {
                 int j = nn.index(r, rank);
                 if (within && j == query) {
                     continue;
                 }
-                double distance = Math.sqrt(Math.max(0, 2 - 2 * nn.similarity(r, rank)));
-                h.append(cell(gl[j] == ql[query] ? "hit" : "miss", gs, j, className(gs, j), distance));
+                double distance = RetrievalRun.distance(q, r, galleryVectors, j);
+                h.append(cell(gl[j] == ql[query] ? "hit" : "miss", gs, gx[j], className(gs, gx[j]), distance));
                 shown++;
             }
             h.append("</div>\n");

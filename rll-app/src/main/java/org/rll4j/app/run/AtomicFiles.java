@@ -1,19 +1,30 @@
 package org.rll4j.app.run;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.CopyOption;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
- * Writes files so that a reader (or a run killed mid-write) sees either the old file or the complete
- * new one: the content goes to a temporary file in the same folder, which is then renamed over the
- * target.
+ * Writes files so that a reader, a run killed mid-write or a machine that loses power sees either
+ * the old file or the complete new one: the content goes to a hidden temporary file in the same folder
+ * ({@code .NAME.<random>.tmp}), which is flushed to disk (fsync), renamed over the target, and the
+ * folder is flushed too, so that the rename itself survives a crash. A kill between the two leaves a
+ * temporary file behind; {@link #removeLeftovers(Path)} clears them.
  */
 public final class AtomicFiles {
+
+    private static final String TMP_SUFFIX = ".tmp";
 
     private AtomicFiles() {
     }
@@ -31,17 +42,57 @@ public final class AtomicFiles {
     /**
      * @param target the file to replace or create
      * @param writer writes the new content to the temporary path it is given
-     * @throws IOException when writing or renaming fails; the target is unchanged then
+     * @throws IOException naming {@code target} (not the temporary file) when writing or renaming fails;
+     *                     the target is unchanged then
      */
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", TMP_SUFFIX);
+        } catch (IOException e) {
+            throw failure(target, e);
+        }
         try {
             writer.write(tmp);
+            sync(tmp);
             rename(tmp, target, true);
+            sync(dir);
+        } catch (IOException e) {
+            throw failure(target, e);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** An error about {@code target}: the user's path and the reason, never the hidden temporary file's name. */
+    private static IOException failure(Path target, IOException e) {
+        String why;
+        if (e instanceof AccessDeniedException) {
+            why = "permission denied";
+        } else if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            why = f.getFile() + " is in the way: it is a file, not a folder";
+        } else if (e instanceof FileSystemException f && f.getReason() != null) {
+            why = f.getReason();
+        } else {
+            why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        }
+        Path dir = target.toAbsolutePath().getParent();
+        String hint = Files.isDirectory(dir) && !Files.isWritable(dir) ? " (the folder " + dir + " is not writable)" : "";
+        return new IOException("cannot write " + target + ": " + why + hint, e);
+    }
+
+    /** Flushes a file's (or, on Linux and macOS, a folder's) content to the storage device. */
+    static void sync(Path path) throws IOException {
+        boolean folder = Files.isDirectory(path);
+        try (FileChannel ch = FileChannel.open(path, folder ? StandardOpenOption.READ : StandardOpenOption.WRITE)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!folder) {
+                throw e;
+            }
+            // some platforms cannot open or sync a folder; the file itself is synced
         }
     }
 
@@ -74,5 +125,40 @@ public final class AtomicFiles {
     /** Writes bytes atomically. */
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         write(target, tmp -> Files.write(tmp, bytes));
+    }
+
+    /** Deletes a file or a folder with everything in it; nothing when it does not exist. */
+    public static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * Deletes the temporary files that writes killed midway left in {@code dir} (not in sub-folders).
+     * Only for a folder no other process writes to (a locked run directory).
+     *
+     * @return the files deleted
+     */
+    public static List<Path> removeLeftovers(Path dir) throws IOException {
+        List<Path> removed = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return removed;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".") && n.endsWith(TMP_SUFFIX) && Files.isRegularFile(p)) {
+                    Files.deleteIfExists(p);
+                    removed.add(p);
+                }
+            }
+        }
+        return removed;
     }
 }

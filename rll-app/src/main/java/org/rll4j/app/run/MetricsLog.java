@@ -89,6 +89,11 @@ public final class MetricsLog {
         evaluations.removeIf(e -> e.iteration() > iteration);
     }
 
+    /** Drops the evaluations with this label taken at this iteration. */
+    public void dropEvaluations(String label, long iteration) {
+        evaluations.removeIf(e -> e.label().equals(label) && e.iteration() == iteration);
+    }
+
     /** Writes metrics.csv, metrics.json and loss.csv into {@code dir}, each atomically. */
     public void write(Path dir) throws IOException {
         Set<String> names = new LinkedHashSet<>();

@@ -8,6 +8,7 @@ import java.util.Locale;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -72,6 +73,31 @@ public final class ModelFactory {
      * @throws IOException when a weights file cannot be read (the message says which file to put where)
      */
     public static EmbeddingModel build(RunConfig config) throws IOException {
+        EmbeddingModel model = architecture(config);
+        loadPretrained(config.model(), model.network());
+        return model;
+    }
+
+    /**
+     * A checkpointed network continued with another optimizer section (a resumed run whose learning
+     * rate, momentum, weight decay, head multiplier or schedule changed): the network the config
+     * describes, with the checkpoint's weights, updater state (the same layout for the same updater
+     * type) and iteration and epoch counters, so schedules continue where they were.
+     */
+    public static ComputationGraph withOptimizer(ComputationGraph restored, RunConfig config) {
+        ComputationGraph net = architecture(config).network();
+        net.setParams(restored.params());
+        INDArray state = restored.getUpdater().getStateViewArray();
+        if (state != null) {
+            net.getUpdater().getStateViewArray().assign(state);
+        }
+        net.getConfiguration().setIterationCount(restored.getConfiguration().getIterationCount());
+        net.getConfiguration().setEpochCount(restored.getConfiguration().getEpochCount());
+        return net;
+    }
+
+    /** The network the config describes, initialised from the seed, without pretrained weights. */
+    static EmbeddingModel architecture(RunConfig config) {
         RunConfig.Model m = config.model();
         EmbeddingHead head = EmbeddingHead.builder()
                 .kind(m.head().equals("global") ? EmbeddingHead.Kind.GLOBAL : EmbeddingHead.Kind.POOLED_CONV)
@@ -81,7 +107,6 @@ public final class ModelFactory {
                 .updater(updater(config.optimizer())).headLearningRateMultiplier(config.optimizer().headLearningRateMultiplier())
                 .weightDecay(config.optimizer().weightDecay()).frozenBatchNorm(m.frozenBatchNorm()).seed(config.seed())
                 .build();
-        loadPretrained(m, model.network());
         return model;
     }
 

@@ -67,48 +67,80 @@ public final class RetrievalRun {
         return new EmbeddingExtractor(network).withFlipAveraging(settings.flipAverage());
     }
 
-    /** Evaluates the network's normalised embeddings (flip-averaged when the settings say so). */
+    /**
+     * Evaluates the network's normalised embeddings (flip-averaged when the settings say so). Test
+     * images that cannot be decoded are left out (with a warning naming each) and listed in
+     * {@link Result#skipped()}.
+     */
     public Result network(ComputationGraph network) {
         EmbeddingExtractor extractor = extractor(network, settings);
-        INDArray q = extractor.embed(data.query(), data.testPipeline(), settings.batchSize()).vectors();
-        INDArray g = data.gallery() == null ? null
-                : extractor.embed(data.gallery(), data.testPipeline(), settings.batchSize()).vectors();
-        return evaluate(q, g);
+        EmbeddingExtractor.Embeddings q = extractor.embed(data.query(), data.testPipeline(), settings.batchSize());
+        EmbeddingExtractor.Embeddings g = data.gallery() == null ? null
+                : extractor.embed(data.gallery(), data.testPipeline(), settings.batchSize());
+        return evaluate(q.vectors(), q.examples(), q.skipped(), g == null ? null : g.vectors(), g == null ? null : g.examples(),
+                g == null ? List.of() : g.skipped());
     }
 
     /** Evaluates raw pixels of the test pipeline's output (flattened; the evaluator L2-normalises them). */
     public Result rawPixels() {
-        INDArray q = pixels(data.query());
-        INDArray g = data.gallery() == null ? null : pixels(data.gallery());
-        return evaluate(q, g);
+        Pixels q = pixels(data.query());
+        Pixels g = data.gallery() == null ? null : pixels(data.gallery());
+        return evaluate(q.vectors, q.examples, q.skipped, g == null ? null : g.vectors, g == null ? null : g.examples,
+                g == null ? List.of() : g.skipped);
     }
 
-    private Result evaluate(INDArray q, INDArray g) {
-        RetrievalReport report = g == null ? evaluator.evaluate(q, queryLabels)
-                : evaluator.evaluate(q, queryLabels, g, galleryLabels);
-        return new Result(report, q, g);
+    private Result evaluate(INDArray q, int[] qExamples, List<String> qSkipped, INDArray g, int[] gExamples,
+                            List<String> gSkipped) {
+        int[] ql = select(queryLabels, qExamples);
+        int[] gl = g == null ? null : select(galleryLabels, gExamples);
+        RetrievalReport report = g == null ? evaluator.evaluate(q, ql) : evaluator.evaluate(q, ql, g, gl);
+        List<String> skipped = new java.util.ArrayList<>(qSkipped);
+        skipped.addAll(gSkipped);
+        return new Result(report, q, g, qExamples, ql, gExamples, gl, List.copyOf(skipped));
     }
 
-    private INDArray pixels(ExampleSource source) {
+    private static int[] select(int[] labels, int[] examples) {
+        int[] out = new int[examples.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = labels[examples[i]];
+        }
+        return out;
+    }
+
+    private record Pixels(INDArray vectors, int[] examples, List<String> skipped) {
+    }
+
+    private Pixels pixels(ExampleSource source) {
         try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source, data.testPipeline(), settings.batchSize(), 2)) {
             List<INDArray> rows = new java.util.ArrayList<>();
+            List<Integer> examples = new java.util.ArrayList<>();
             while (it.hasNext()) {
                 DataSet ds = it.next();
                 INDArray f = ds.getFeatures();
+                if (f.size(0) == 0) {
+                    continue;
+                }
                 rows.add(f.reshape('c', f.size(0), f.length() / f.size(0)).castTo(DataType.FLOAT));
+                ds.getExampleMetaData().forEach(e -> examples.add((Integer) e));
             }
-            return Nd4j.vstack(rows); // the evaluator L2-normalises (and rejects an all-zero row, naming it)
+            if (rows.isEmpty()) {
+                throw new java.io.UncheckedIOException(new java.io.IOException("no test image of " + source.labels().size()
+                        + " could be decoded (" + it.undecodable().size() + " undecodable, e.g. " + it.undecodable().get(0) + ")"));
+            }
+            // the evaluator L2-normalises (and rejects an all-zero row, naming it)
+            return new Pixels(Nd4j.vstack(rows), examples.stream().mapToInt(Integer::intValue).toArray(), it.undecodable());
         }
     }
 
-    /** Class ids of the queries (as the evaluator saw them). */
-    public int[] queryLabels() {
-        return queryLabels.clone();
-    }
-
-    /** Class ids of the gallery, or null when the queries are the gallery. */
-    public int[] galleryLabels() {
-        return galleryLabels == null ? null : galleryLabels.clone();
+    /**
+     * The Euclidean distance between row {@code i} of {@code a} and row {@code j} of {@code b}, in double
+     * from the coordinates. Neighbours are ranked by float cosine similarity, whose distance
+     * {@code sqrt(2 - 2s)} is off by up to about 5e-4 near 0 (s just below 1, depending on the CPU's BLAS
+     * kernel); recomputed, an image found in its own gallery is at distance 0 (or at the rounding of its
+     * embedding, about 1e-7) on every machine. Shown by {@code search} and the report.
+     */
+    public static double distance(INDArray a, int i, INDArray b, int j) {
+        return a.getRow(i).castTo(DataType.DOUBLE).subi(b.getRow(j).castTo(DataType.DOUBLE)).norm2Number().doubleValue();
     }
 
     /**
@@ -116,8 +148,14 @@ public final class RetrievalRun {
      * @param queries the query vectors as given to the evaluator (a network's are unit rows; raw pixels
      *                are not normalised here, the evaluator does that)
      * @param gallery the gallery vectors, or null when the queries are the gallery
+     * @param queryExamples the query source's example of each row of {@code queries}
+     * @param queryLabels the class id of each row of {@code queries}
+     * @param galleryExamples the gallery source's example of each row of {@code gallery}, or null
+     * @param galleryLabels the class id of each row of {@code gallery}, or null
+     * @param skipped test images left out because they could not be decoded (their paths)
      */
-    public record Result(RetrievalReport report, INDArray queries, INDArray gallery) {
+    public record Result(RetrievalReport report, INDArray queries, INDArray gallery, int[] queryExamples, int[] queryLabels,
+                         int[] galleryExamples, int[] galleryLabels, List<String> skipped) {
         /** Metric name to value. */
         public Map<String, Double> values() {
             return report.values();

@@ -53,7 +53,7 @@ public record RunData(ExampleSource train, ExampleSource query, ExampleSource ga
         Path root = d.root();
         if (!Files.exists(root)) {
             throw new NoSuchFileException(root.toString(), null, "dataset.root does not exist (format " + d.format()
-                    + "); see ../shared/design/datasets.md for how to install each dataset");
+                    + "); docs/datasets.md in the rll4j repository says how to get each dataset");
         }
         ImagePipeline trainPipeline = trainPipeline(d);
         ImagePipeline testPipeline = testPipeline(d);

@@ -179,7 +179,7 @@ public final class TrainingUi implements AutoCloseable {
                 deployed.get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
                 stopAfterFailedStart(server);
-                throw startFailure(e.getCause(), host, port);
+                throw startFailure(e.getCause(), host, port, ownsStorage ? "--port" : "--ui-port");
             } catch (TimeoutException e) {
                 stopAfterFailedStart(server);
                 throw new UncheckedIOException(new IOException("the DL4J UI server did not start within "
@@ -260,8 +260,11 @@ public final class TrainingUi implements AutoCloseable {
                 if (ownsStorage) {
                     try {
                         storage.close();
-                    } catch (IOException e) {
+                    } catch (IOException | RuntimeException e) {
                         log.warn("closing the copied stats storage failed", e);
+                    } catch (IllegalAccessError e) {
+                        // at JVM exit (Ctrl-C) MapDB's own shutdown hook may have closed the copy first
+                        log.debug("the copied stats storage was already closed", e);
                     }
                 }
                 if (tempDir != null) {
@@ -301,11 +304,12 @@ public final class TrainingUi implements AutoCloseable {
         }
     }
 
-    private static RuntimeException startFailure(Throwable cause, String host, int port) {
+    /** @param option the command-line option that sets the port ({@code --ui-port} of train, {@code --port} of ui) */
+    private static RuntimeException startFailure(Throwable cause, String host, int port, String option) {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof BindException) {
                 BindException bind = new BindException("UI port " + port + " is busy on " + host + " ("
-                        + t.getMessage() + "): choose another port with --ui-port N, or --ui-port 0 for a free one");
+                        + t.getMessage() + "): choose another port with " + option + " N, or " + option + " 0 for a free one");
                 bind.initCause(cause);
                 return new UncheckedIOException(bind.getMessage(), bind);
             }
