@@ -2,7 +2,8 @@ package org.rll4j.loss;
 
 /**
  * Row-wise L2 normalisation on row-major {@code double[]} and its backward pass: the single
- * implementation behind {@link ActivationL2Normalize} and {@link RankedListLossKernel}.
+ * implementation behind {@link ActivationL2Normalize} and {@link RankedListLossKernel}; and accurate
+ * differences of normalised rows ({@link Differences}) for the kernel's close pairs.
  * <pre>
  *   forward:  e_i = x_i / max(||x_i||, 1e-12)
  *   backward: dL/dx_i = (g_i - e_i (e_i . g_i)) / ||x_i||      (g_i / 1e-12 for a clamped row)
@@ -75,6 +76,97 @@ final class L2Rows {
             for (int k = 0; k < cols; k++) {
                 g[off + k] = (g[off + k] - e[off + k] * radial) * inv;
             }
+        }
+    }
+
+    /**
+     * Differences {@code e_i - e_j} of normalised rows, accurate relative to the difference itself, for
+     * nearly equal rows. Plain {@code e_i - e_j} of the rows rounded to double has an error of about 1e-16 per
+     * coordinate, a relative error of about {@code 1e-16 / ||e_i - e_j||}; here each {@code e_ic} is carried
+     * as the unevaluated sum {@code p_ic + q_ic} of two doubles (double-double arithmetic):
+     * <pre>
+     *   r_i + r'_i = 1 / ||x_i||      (to about 1e-32: sum of squares with exact products (FMA) and
+     *                                   compensated additions, one Newton step each for sqrt and 1/.)
+     *   p_ic = fl(x_ic r_i)           q_ic = fma(x_ic, r_i, -p_ic) + x_ic r'_i
+     *   e_ic - e_jc = (p_ic - p_jc) + (q_ic - q_jc)
+     * </pre>
+     * {@code p_ic - p_jc} is exact when the two are within a factor 2 of each other (Sterbenz), and otherwise
+     * rounds at the level of the (then not small) difference, so the result has a relative error of a few
+     * 1e-16 however close the rows are. Rows whose norm {@link #normalize} clamped or whose squares overflow
+     * use the double {@code 1 / norm} ({@code r' = 0}). The reciprocals are computed on first use, since only
+     * rows of close pairs need them.
+     */
+    static final class Differences {
+
+        private final double[] x;
+        private final double[] norms;
+        private final int cols;
+        private final double[] hi;
+        private final double[] lo;
+
+        /**
+         * @param x raw rows, row-major
+         * @param norms the clamped norms from {@link #normalize}
+         */
+        Differences(double[] x, double[] norms, int cols) {
+            this.x = x;
+            this.norms = norms;
+            this.cols = cols;
+            this.hi = new double[norms.length];
+            this.lo = new double[norms.length];
+        }
+
+        /** Writes {@code e_i - e_j} into {@code out[0, cols)} and returns its squared norm. */
+        double between(int i, int j, double[] out) {
+            reciprocal(i);
+            reciprocal(j);
+            double ri = hi[i];
+            double ri2 = lo[i];
+            double rj = hi[j];
+            double rj2 = lo[j];
+            int oi = i * cols;
+            int oj = j * cols;
+            double sq = 0;
+            for (int k = 0; k < cols; k++) {
+                double xi = x[oi + k];
+                double xj = x[oj + k];
+                double pi = xi * ri;
+                double pj = xj * rj;
+                double diff = (pi - pj) + ((Math.fma(xi, ri, -pi) + xi * ri2) - (Math.fma(xj, rj, -pj) + xj * rj2));
+                out[k] = diff;
+                sq += diff * diff;
+            }
+            return sq;
+        }
+
+        /** Fills {@code hi[r] + lo[r] = 1 / ||x_r||} unless already done. */
+        private void reciprocal(int r) {
+            if (hi[r] != 0) {
+                return;
+            }
+            int off = r * cols;
+            double s = 0; // sum of squares as s + t
+            double t = 0;
+            for (int k = 0; k < cols; k++) {
+                double v = x[off + k];
+                double p = v * v;
+                double sum = s + p; // two-sum: s + p = sum + its rounding error, exactly
+                double bv = sum - s;
+                t += (s - (sum - bv)) + (p - bv) + Math.fma(v, v, -p);
+                s = sum;
+            }
+            double sqHi = s + t;
+            double sqLo = t - (sqHi - s);
+            if (!Double.isFinite(sqHi) || norms[r] <= NORM_FLOOR) {
+                hi[r] = 1 / norms[r];
+                lo[r] = 0;
+                return;
+            }
+            double n = Math.sqrt(sqHi);
+            double nLo = (Math.fma(-n, n, sqHi) + sqLo) / (2 * n); // ||x|| = n + nLo
+            double q = 1 / n;
+            hi[r] = q;
+            lo[r] = q * (Math.fma(-q, n, 1) - q * nLo); // 1 / (n + nLo) = q + lo to about 1e-32 relative
         }
     }
 
