@@ -93,16 +93,17 @@ final class L2Rows {
      * {@code p_ic - p_jc} is exact when the two are within a factor 2 of each other (Sterbenz), and otherwise
      * rounds at the level of the (then not small) difference, so the result has a relative error of a few
      * 1e-16 however close the rows are. Rows whose norm {@link #normalize} clamped or whose squares overflow
-     * use the double {@code 1 / norm} ({@code r' = 0}). The reciprocals are computed on first use, since only
-     * rows of close pairs need them.
+     * use the double {@code 1 / norm} ({@code r' = 0}). A row's {@code p} and {@code q} are computed on its
+     * first use, since only rows of close pairs need them; a difference then costs about what the plain one
+     * does.
      */
     static final class Differences {
 
         private final double[] x;
         private final double[] norms;
         private final int cols;
-        private final double[] hi;
-        private final double[] lo;
+        private final double[][] p;
+        private final double[][] q;
 
         /**
          * @param x raw rows, row-major
@@ -112,61 +113,81 @@ final class L2Rows {
             this.x = x;
             this.norms = norms;
             this.cols = cols;
-            this.hi = new double[norms.length];
-            this.lo = new double[norms.length];
+            this.p = new double[norms.length][];
+            this.q = new double[norms.length][];
         }
 
-        /** Writes {@code e_i - e_j} into {@code out[0, cols)} and returns its squared norm. */
-        double between(int i, int j, double[] out) {
-            reciprocal(i);
-            reciprocal(j);
-            double ri = hi[i];
-            double ri2 = lo[i];
-            double rj = hi[j];
-            double rj2 = lo[j];
-            int oi = i * cols;
-            int oj = j * cols;
+        /** {@code ||e_i - e_j||^2}. */
+        double squaredDistance(int i, int j) {
+            double[] pi = row(i);
+            double[] qi = q[i];
+            double[] pj = row(j);
+            double[] qj = q[j];
             double sq = 0;
             for (int k = 0; k < cols; k++) {
-                double xi = x[oi + k];
-                double xj = x[oj + k];
-                double pi = xi * ri;
-                double pj = xj * rj;
-                double diff = (pi - pj) + ((Math.fma(xi, ri, -pi) + xi * ri2) - (Math.fma(xj, rj, -pj) + xj * rj2));
-                out[k] = diff;
+                double diff = (pi[k] - pj[k]) + (qi[k] - qj[k]);
                 sq += diff * diff;
             }
             return sq;
         }
 
-        /** Fills {@code hi[r] + lo[r] = 1 / ||x_r||} unless already done. */
-        private void reciprocal(int r) {
-            if (hi[r] != 0) {
-                return;
+        /**
+         * Adds {@code c (e_i - e_j)} to row {@code i} of {@code g} and subtracts it from row {@code j}
+         * ({@code g} row-major with {@code cols} columns).
+         */
+        void addScaled(int i, int j, double c, double[] g) {
+            double[] pi = row(i);
+            double[] qi = q[i];
+            double[] pj = row(j);
+            double[] qj = q[j];
+            int oi = i * cols;
+            int oj = j * cols;
+            for (int k = 0; k < cols; k++) {
+                double term = c * ((pi[k] - pj[k]) + (qi[k] - qj[k]));
+                g[oi + k] += term;
+                g[oj + k] -= term;
+            }
+        }
+
+        /** {@code p_r}, computing {@code p_r} and {@code q_r} on first use. */
+        private double[] row(int r) {
+            if (p[r] != null) {
+                return p[r];
             }
             int off = r * cols;
             double s = 0; // sum of squares as s + t
             double t = 0;
             for (int k = 0; k < cols; k++) {
                 double v = x[off + k];
-                double p = v * v;
-                double sum = s + p; // two-sum: s + p = sum + its rounding error, exactly
+                double sqv = v * v;
+                double sum = s + sqv; // two-sum: s + sqv = sum + its rounding error, exactly
                 double bv = sum - s;
-                t += (s - (sum - bv)) + (p - bv) + Math.fma(v, v, -p);
+                t += (s - (sum - bv)) + (sqv - bv) + Math.fma(v, v, -sqv);
                 s = sum;
             }
             double sqHi = s + t;
             double sqLo = t - (sqHi - s);
+            double rHi;
+            double rLo;
             if (!Double.isFinite(sqHi) || norms[r] <= NORM_FLOOR) {
-                hi[r] = 1 / norms[r];
-                lo[r] = 0;
-                return;
+                rHi = 1 / norms[r];
+                rLo = 0;
+            } else {
+                double n = Math.sqrt(sqHi);
+                double nLo = (Math.fma(-n, n, sqHi) + sqLo) / (2 * n); // ||x|| = n + nLo
+                rHi = 1 / n;
+                rLo = rHi * (Math.fma(-rHi, n, 1) - rHi * nLo); // 1 / (n + nLo) = rHi + rLo
             }
-            double n = Math.sqrt(sqHi);
-            double nLo = (Math.fma(-n, n, sqHi) + sqLo) / (2 * n); // ||x|| = n + nLo
-            double q = 1 / n;
-            hi[r] = q;
-            lo[r] = q * (Math.fma(-q, n, 1) - q * nLo); // 1 / (n + nLo) = q + lo to about 1e-32 relative
+            double[] pr = new double[cols];
+            double[] qr = new double[cols];
+            for (int k = 0; k < cols; k++) {
+                double v = x[off + k];
+                pr[k] = v * rHi;
+                qr[k] = Math.fma(v, rHi, -pr[k]) + v * rLo;
+            }
+            p[r] = pr;
+            q[r] = qr;
+            return pr;
         }
     }
 
