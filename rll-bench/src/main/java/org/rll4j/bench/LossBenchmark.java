@@ -29,13 +29,17 @@ import org.rll4j.loss.SameDiffRankedListLoss;
  *   <li>{@code network}: {@code computeGradientAndScore()} of a DL4J graph {@code in -> scale -> RLL}
  *       (the per-feature scale layer only gives the graph parameters; workspaces as in training);</li>
  *   <li>{@code mse-net}: the same graph with DL4J's built-in MSE loss instead (the harness cost);</li>
- *   <li>{@code rll}: median of {@code network - mse-net} over alternating calls, the loss's own cost
- *       in training, the target figure;</li>
+ *   <li>{@code rll}: the loss's own cost in training, the target figure: {@code network - mse-net}
+ *       per round, the two run in alternating order, printed as the median difference ± half its
+ *       interquartile range, or {@code "< noise (±n)"} when that half-range is not below the median
+ *       ({@link PairedTimes}: on a loaded machine the difference of two medians came out negative);</li>
  *   <li>{@code standalone}: {@link RankedListLoss#gradient}, the same kernel without a DL4J network;</li>
  *   <li>{@code samediff}: the loss written as a SameDiff graph with autodiff (the test oracle, and the
  *       first implementation of the layer), forward + backward;</li>
  *   <li>{@code reference}: the brute-force double-loop loss and hand-derived gradient, in double.</li>
  * </ul>
+ * Ratios: {@code samediff} and {@code reference} against {@code standalone}, all three timed outside a
+ * network in the same run (the in-network difference may be unresolved, so it is no denominator).
  */
 final class LossBenchmark {
 
@@ -50,13 +54,15 @@ final class LossBenchmark {
         Object ompThreads = Nd4j.getExecutioner().getEnvironmentInformation().get("omp.threads");
         System.out.printf(Locale.ROOT, "median ms per call over %d calls after %d warm-up calls; %s OMP threads, %s BLAS threads%n",
                 runs, warmup, ompThreads, Nd4j.getExecutioner().getEnvironmentInformation().get("blas.threads"));
+        System.out.printf(Locale.ROOT, "rll = network - mse-net over %d rounds in alternating order: median ± half the "
+                + "interquartile range; '< noise' when the half-range is not below the median%n", runs);
         if (!"1".equals(String.valueOf(ompThreads))) {
             System.out.println("note: with more than one OMP thread on a 2-core machine, ND4J's OpenMP threads and OpenBLAS's "
                     + "threads busy-wait against each other; rerun with OMP_NUM_THREADS=1 to compare");
         }
-        System.out.printf(Locale.ROOT, "%-10s %8s %8s %8s %11s %9s %10s %12s %14s%n",
+        System.out.printf(Locale.ROOT, "%-10s %8s %8s %17s %11s %9s %10s %19s %20s%n",
                 "B x D", "network", "mse-net", "rll", "standalone", "samediff", "reference",
-                "samediff/rll", "reference/rll");
+                "samediff/standalone", "reference/standalone");
         for (int[] shape : SHAPES) {
             int b = shape[0];
             int d = shape[1];
@@ -68,11 +74,8 @@ final class LossBenchmark {
             ComputationGraph mseNet = net(d, new LossLayer.Builder(LossFunctions.LossFunction.MSE)
                     .activation(Activation.IDENTITY).build());
             INDArray mseLabels = Nd4j.rand(DataType.FLOAT, b, d);
-            double[] paired = Timer.pairedMillis(warmup, runs, () -> gradientAndScore(rllNet, x, y),
+            PairedTimes inNetwork = Timer.paired(warmup, runs, () -> gradientAndScore(rllNet, x, y),
                     () -> gradientAndScore(mseNet, x, mseLabels));
-            double network = paired[0];
-            double mse = paired[1];
-            double rll = paired[2];
 
             RankedListLoss standaloneLoss = RankedListLoss.create(cfg, DataType.FLOAT);
             double standalone = Timer.medianMillis(warmup, runs, () -> standaloneLoss.gradient(x, y));
@@ -86,8 +89,9 @@ final class LossBenchmark {
                 ReferenceRankedListLoss.perQuery(xd, labels, cfg);
                 ReferenceRankedListLoss.gradientConstantWeights(xd, labels, cfg);
             });
-            System.out.printf(Locale.ROOT, "%-10s %8.2f %8.2f %8.2f %11.2f %9.2f %10.2f %12.1f %14.1f%n",
-                    b + " x " + d, network, mse, rll, standalone, samediff, reference, samediff / rll, reference / rll);
+            System.out.printf(Locale.ROOT, "%-10s %8.2f %8.2f %17s %11.2f %9.2f %10.2f %19.1f %20.1f%n",
+                    b + " x " + d, inNetwork.taskMedian(), inNetwork.baselineMedian(), inNetwork.difference(),
+                    standalone, samediff, reference, samediff / standalone, reference / standalone);
         }
         System.out.println("target: rll (forward+backward in training) <= 3 ms median at B = 180, D = 512 on 2 cores");
     }

@@ -66,11 +66,11 @@ final class ModelBenchmark {
         }
         DataSet softmaxData = new DataSet(x, oneHot);
         int warmup = Math.max(1, steps / 5);
-        double[] t = Timer.pairedMillis(warmup, steps, () -> rll.fit(rllData), () -> softmax.fit(softmaxData));
+        PairedTimes t = Timer.paired(warmup, steps, () -> rll.fit(rllData), () -> softmax.fit(softmaxData));
         System.out.printf(Locale.ROOT, "%-28s batch %d, %d steps: RLL head %.2f ms/image, softmax head %.2f ms/image, "
                         + "RLL overhead %+.1f%% (paired median), RLL training throughput %.0f images/s%n",
-                backbone.name() + " " + shape[1] + "x" + shape[2], BATCH, steps, t[0] / BATCH, t[1] / BATCH,
-                100 * t[2] / t[1], BATCH * 1000 / t[0]);
+                backbone.name() + " " + shape[1] + "x" + shape[2], BATCH, steps, t.taskMedian() / BATCH,
+                t.baselineMedian() / BATCH, 100 * t.differenceMedian() / t.baselineMedian(), BATCH * 1000 / t.taskMedian());
     }
 
     private static int[] inputShape(Backbone backbone) {

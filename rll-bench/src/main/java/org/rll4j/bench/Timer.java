@@ -24,40 +24,47 @@ final class Timer {
             task.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
-        return median(ms);
+        return quantile(ms, 0.5);
     }
 
     /**
-     * Runs {@code task} and {@code baseline} alternately and returns the medians of both and of their
-     * per-pair difference, which cancels most of a shared, drifting machine's noise.
+     * Runs {@code task} and {@code baseline} once per round, in alternating order (the task first in even
+     * rounds, the baseline first in odd ones, so that neither always runs in the other's wake), and keeps
+     * both times of every round; see {@link PairedTimes} for what is printed from them.
      *
-     * @return {median(task), median(baseline), median(task - baseline)} in milliseconds
+     * @param warmup untimed rounds first
+     * @param rounds timed rounds
      */
-    static double[] pairedMillis(int warmup, int runs, Runnable task, Runnable baseline) {
+    static PairedTimes paired(int warmup, int rounds, Runnable task, Runnable baseline) {
         for (int i = 0; i < warmup; i++) {
             task.run();
             baseline.run();
         }
-        double[] a = new double[runs];
-        double[] b = new double[runs];
-        double[] diff = new double[runs];
-        for (int i = 0; i < runs; i++) {
+        double[] a = new double[rounds];
+        double[] b = new double[rounds];
+        for (int i = 0; i < rounds; i++) {
+            boolean taskFirst = i % 2 == 0;
             long t0 = System.nanoTime();
-            task.run();
+            (taskFirst ? task : baseline).run();
             long t1 = System.nanoTime();
-            baseline.run();
+            (taskFirst ? baseline : task).run();
             long t2 = System.nanoTime();
-            a[i] = (t1 - t0) / 1e6;
-            b[i] = (t2 - t1) / 1e6;
-            diff[i] = a[i] - b[i];
+            a[i] = (taskFirst ? t1 - t0 : t2 - t1) / 1e6;
+            b[i] = (taskFirst ? t2 - t1 : t1 - t0) / 1e6;
         }
-        return new double[] {median(a), median(b), median(diff)};
+        return new PairedTimes(a, b);
     }
 
-    private static double median(double[] values) {
+    /**
+     * The {@code p}-quantile of {@code values}, interpolating linearly between order statistics: with the
+     * sorted values {@code v_0..v_{n-1}} and {@code h = (n - 1) p}, {@code v_floor(h) + (h - floor(h))
+     * (v_floor(h)+1 - v_floor(h))} (Hyndman and Fan's type 7, the default of R and NumPy).
+     */
+    static double quantile(double[] values, double p) {
         double[] v = values.clone();
         Arrays.sort(v);
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        double h = (v.length - 1) * p;
+        int lo = (int) Math.floor(h);
+        return lo + 1 < v.length ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
     }
 }

@@ -2,7 +2,8 @@ package org.rll4j.loss;
 
 /**
  * Row-wise L2 normalisation on row-major {@code double[]} and its backward pass: the single
- * implementation behind {@link ActivationL2Normalize} and {@link RankedListLossKernel}.
+ * implementation behind {@link ActivationL2Normalize} and {@link RankedListLossKernel}; and accurate
+ * differences of normalised rows ({@link Differences}) for the kernel's close pairs.
  * <pre>
  *   forward:  e_i = x_i / max(||x_i||, 1e-12)
  *   backward: dL/dx_i = (g_i - e_i (e_i . g_i)) / ||x_i||      (g_i / 1e-12 for a clamped row)
@@ -75,6 +76,118 @@ final class L2Rows {
             for (int k = 0; k < cols; k++) {
                 g[off + k] = (g[off + k] - e[off + k] * radial) * inv;
             }
+        }
+    }
+
+    /**
+     * Differences {@code e_i - e_j} of normalised rows, accurate relative to the difference itself, for
+     * nearly equal rows. Plain {@code e_i - e_j} of the rows rounded to double has an error of about 1e-16 per
+     * coordinate, a relative error of about {@code 1e-16 / ||e_i - e_j||}; here each {@code e_ic} is carried
+     * as the unevaluated sum {@code p_ic + q_ic} of two doubles (double-double arithmetic):
+     * <pre>
+     *   r_i + r'_i = 1 / ||x_i||      (to about 1e-32: sum of squares with exact products (FMA) and
+     *                                   compensated additions, one Newton step each for sqrt and 1/.)
+     *   p_ic = fl(x_ic r_i)           q_ic = fma(x_ic, r_i, -p_ic) + x_ic r'_i
+     *   e_ic - e_jc = (p_ic - p_jc) + (q_ic - q_jc)
+     * </pre>
+     * {@code p_ic - p_jc} is exact when the two are within a factor 2 of each other (Sterbenz), and otherwise
+     * rounds at the level of the (then not small) difference, so the result has a relative error of a few
+     * 1e-16 however close the rows are. Rows whose norm {@link #normalize} clamped or whose squares overflow
+     * use the double {@code 1 / norm} ({@code r' = 0}). A row's {@code p} and {@code q} are computed on its
+     * first use, since only rows of close pairs need them; a difference then costs about what the plain one
+     * does.
+     */
+    static final class Differences {
+
+        private final double[] x;
+        private final double[] norms;
+        private final int cols;
+        private final double[][] p;
+        private final double[][] q;
+
+        /**
+         * @param x raw rows, row-major
+         * @param norms the clamped norms from {@link #normalize}
+         */
+        Differences(double[] x, double[] norms, int cols) {
+            this.x = x;
+            this.norms = norms;
+            this.cols = cols;
+            this.p = new double[norms.length][];
+            this.q = new double[norms.length][];
+        }
+
+        /** {@code ||e_i - e_j||^2}. */
+        double squaredDistance(int i, int j) {
+            double[] pi = row(i);
+            double[] qi = q[i];
+            double[] pj = row(j);
+            double[] qj = q[j];
+            double sq = 0;
+            for (int k = 0; k < cols; k++) {
+                double diff = (pi[k] - pj[k]) + (qi[k] - qj[k]);
+                sq += diff * diff;
+            }
+            return sq;
+        }
+
+        /**
+         * Adds {@code c (e_i - e_j)} to row {@code i} of {@code g} and subtracts it from row {@code j}
+         * ({@code g} row-major with {@code cols} columns).
+         */
+        void addScaled(int i, int j, double c, double[] g) {
+            double[] pi = row(i);
+            double[] qi = q[i];
+            double[] pj = row(j);
+            double[] qj = q[j];
+            int oi = i * cols;
+            int oj = j * cols;
+            for (int k = 0; k < cols; k++) {
+                double term = c * ((pi[k] - pj[k]) + (qi[k] - qj[k]));
+                g[oi + k] += term;
+                g[oj + k] -= term;
+            }
+        }
+
+        /** {@code p_r}, computing {@code p_r} and {@code q_r} on first use. */
+        private double[] row(int r) {
+            if (p[r] != null) {
+                return p[r];
+            }
+            int off = r * cols;
+            double s = 0; // sum of squares as s + t
+            double t = 0;
+            for (int k = 0; k < cols; k++) {
+                double v = x[off + k];
+                double sqv = v * v;
+                double sum = s + sqv; // two-sum: s + sqv = sum + its rounding error, exactly
+                double bv = sum - s;
+                t += (s - (sum - bv)) + (sqv - bv) + Math.fma(v, v, -sqv);
+                s = sum;
+            }
+            double sqHi = s + t;
+            double sqLo = t - (sqHi - s);
+            double rHi;
+            double rLo;
+            if (!Double.isFinite(sqHi) || norms[r] <= NORM_FLOOR) {
+                rHi = 1 / norms[r];
+                rLo = 0;
+            } else {
+                double n = Math.sqrt(sqHi);
+                double nLo = (Math.fma(-n, n, sqHi) + sqLo) / (2 * n); // ||x|| = n + nLo
+                rHi = 1 / n;
+                rLo = rHi * (Math.fma(-rHi, n, 1) - rHi * nLo); // 1 / (n + nLo) = rHi + rLo
+            }
+            double[] pr = new double[cols];
+            double[] qr = new double[cols];
+            for (int k = 0; k < cols; k++) {
+                double v = x[off + k];
+                pr[k] = v * rHi;
+                qr[k] = Math.fma(v, rHi, -pr[k]) + v * rLo;
+            }
+            p[r] = pr;
+            q[r] = qr;
+            return pr;
         }
     }
 

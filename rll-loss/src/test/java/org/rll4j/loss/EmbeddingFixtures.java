@@ -46,6 +46,42 @@ public final class EmbeddingFixtures {
             }
             return new Batch(r, labels.clone());
         }
+
+        /**
+         * The same batch with row {@code target} replaced by a near copy of row {@code source}, of class
+         * {@code label}: {@code x_t = scale (x_s + distance ||x_s|| u)} with {@code u} a seeded random unit
+         * vector orthogonal to {@code x_s}, so that the normalised rows lie {@code distance / sqrt(1 + distance^2)}
+         * apart.
+         */
+        public Batch withNearCopy(int target, int source, long label, double distance, double scale, long seed) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            double[] xs = x[source];
+            int dim = xs.length;
+            double[] u = new double[dim];
+            double dot = 0;
+            double sq = 0;
+            for (int k = 0; k < dim; k++) {
+                u[k] = gaussian(rnd);
+                dot += u[k] * xs[k];
+                sq += xs[k] * xs[k];
+            }
+            double un = 0;
+            for (int k = 0; k < dim; k++) {
+                u[k] -= dot / sq * xs[k];
+                un += u[k] * u[k];
+            }
+            double step = distance * Math.sqrt(sq / un);
+            double[][] out = new double[x.length][];
+            for (int i = 0; i < x.length; i++) {
+                out[i] = x[i].clone();
+            }
+            for (int k = 0; k < dim; k++) {
+                out[target][k] = scale * (xs[k] + step * u[k]);
+            }
+            long[] outLabels = labels.clone();
+            outLabels[target] = label;
+            return new Batch(out, outLabels);
+        }
     }
 
     private EmbeddingFixtures() {
