@@ -2,8 +2,8 @@ package org.rll4j.loss;
 
 /**
  * Brute-force Ranked List Loss in plain Java {@code double} loops over pairs, written from the
- * formula in {@code shared/design/ranked-list-loss.md} (section 2) and independently of
- * {@link RankedListLossGraph}: explicit sets, direct (unstabilised) exponentials, per-pair distances
+ * formula on {@link RankedListLossConfig} (the paper's section 3) and independently of the kernel
+ * ({@code RankedListLossKernel}) and of {@link SameDiffRankedListLoss}: explicit sets, direct (unstabilised) exponentials, per-pair distances
  * from coordinate differences rather than a Gram matrix.
  *
  * <p>Shared with other modules' tests and with the benchmark through the rll-loss test-jar.
