@@ -42,6 +42,7 @@ public final class Main {
 
     /** Runs a command line and returns its exit code (for tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        org.rll4j.natives.FastPaths.enable(); // DL4J's oneDNN layer helpers; -Drll4j.fastPaths=false for the plain path
         CommandLine cli = commandLine(out, err);
         if (args.length == 0) {
             out.println("rll4j main job: train the small CNN with the Ranked List Loss on the embedded emoji set "

@@ -40,6 +40,7 @@ public final class BenchMain {
                 System.exit(2);
             }
         }
+        org.rll4j.natives.FastPaths.enable(); // as ./rll trains: DL4J's oneDNN layer helpers on
         switch (args[0]) {
             case "loss" -> LossBenchmark.run(options.get("--warmup"), options.get("--runs"));
             case "data" -> DataBenchmark.run(options.get("--images"), options.get("--epochs"));

@@ -24,13 +24,16 @@ import org.rll4j.models.BnInception;
 import org.rll4j.models.EmbeddingHead;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.models.SmallCnn;
+import org.rll4j.natives.FastPaths;
 
 /**
  * Training step time (forward + backward + update, SGD with momentum) per image at batch 60 =
  * 20 classes x 3: a backbone with the Ranked List Loss head (global pool -> BN -> dense 512 -> RLL)
  * against the same backbone with a softmax classifier head (global pool -> BN -> dense 512 -> dense
  * 100 + softmax cross-entropy), alternating the two in one run; plus the small CNN's training
- * throughput.
+ * throughput; the same RLL network with DL4J's oneDNN layer helpers against DL4J's plain path,
+ * alternating; and, when Debian's PyTorch is installed, the same small CNN and softmax head in
+ * PyTorch with as many threads, in the same run ({@link PyTorchReference}).
  */
 final class ModelBenchmark {
 
@@ -41,17 +44,47 @@ final class ModelBenchmark {
     }
 
     static void run(int steps, boolean includeLarge) {
-        compare(SmallCnn.forEmoji32(), steps * 10);
+        FastPaths.Status fast = FastPaths.enable();
+        Object threads = Nd4j.getExecutioner().getEnvironmentInformation().get("omp.threads");
+        System.out.printf(Locale.ROOT, "fast paths: %s; %s OMP threads, OMP_WAIT_POLICY=%s%n", fast.detail(), threads,
+                System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"));
+        double softmaxImagesPerSecond = compare(SmallCnn.forEmoji32(), steps * 10);
+        if (fast.kind() == FastPaths.Kind.ONEDNN) {
+            fastAgainstPlain(SmallCnn.forEmoji32(), steps * 4);
+        }
+        PyTorchReference.compare(softmaxImagesPerSecond, Integer.parseInt(String.valueOf(threads)));
         if (includeLarge) {
             compare(BnInception.create(), steps);
+            if (fast.kind() == FastPaths.Kind.ONEDNN) {
+                fastAgainstPlain(BnInception.create(), Math.max(2, steps / 2));
+            }
         }
     }
 
-    private static void compare(Backbone backbone, int steps) {
-        ComputationGraph rll = EmbeddingModel.builder().backbone(backbone)
-                .head(EmbeddingHead.global(512, RankedListLossConfig.paper()))
+    private static ComputationGraph rllNetwork(Backbone backbone) {
+        return EmbeddingModel.builder().backbone(backbone).head(EmbeddingHead.global(512, RankedListLossConfig.paper()))
                 .updater(new Nesterovs(0.01, 0.9)).seed(1).build().network();
-        ComputationGraph softmax = softmaxNetwork(backbone);
+    }
+
+    /** The RLL network with DL4J's oneDNN layer helpers against the same network without, alternating. */
+    private static void fastAgainstPlain(Backbone backbone, int steps) {
+        ComputationGraph fast = rllNetwork(backbone);
+        System.setProperty(FastPaths.DL4J_HELPERS_DISABLE, "true");
+        ComputationGraph plain;
+        try {
+            plain = rllNetwork(backbone);
+        } finally {
+            System.setProperty(FastPaths.DL4J_HELPERS_DISABLE, "false");
+        }
+        DataSet data = rllBatch(backbone);
+        PairedTimes t = Timer.paired(Math.max(1, steps / 5), steps, () -> fast.fit(data), () -> plain.fit(data));
+        int[] shape = inputShape(backbone);
+        System.out.printf(Locale.ROOT, "%-28s RLL head, oneDNN helpers %.2f ms/image (%.0f images/s), plain path %.2f ms/image: "
+                        + "%s faster (paired, %d steps)%n", backbone.name() + " " + shape[1] + "x" + shape[2],
+                t.taskMedian() / BATCH, BATCH * 1000 / t.taskMedian(), t.baselineMedian() / BATCH, t.speedup(), steps);
+    }
+
+    private static DataSet rllBatch(Backbone backbone) {
         int[] shape = inputShape(backbone);
         Nd4j.getRandom().setSeed(7);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, shape[0], shape[1], shape[2]);
@@ -59,18 +92,27 @@ final class ModelBenchmark {
         for (int i = 0; i < BATCH; i++) {
             ids[i] = i / 3;
         }
-        DataSet rllData = new DataSet(x, Nd4j.createFromArray(ids).reshape(BATCH, 1));
+        return new DataSet(x, Nd4j.createFromArray(ids).reshape(BATCH, 1));
+    }
+
+    /** RLL head against softmax head; returns the softmax network's training images/s. */
+    private static double compare(Backbone backbone, int steps) {
+        ComputationGraph rll = rllNetwork(backbone);
+        ComputationGraph softmax = softmaxNetwork(backbone);
+        int[] shape = inputShape(backbone);
+        DataSet rllData = rllBatch(backbone);
         INDArray oneHot = Nd4j.zeros(DataType.FLOAT, BATCH, CLASSES);
         for (int i = 0; i < BATCH; i++) {
-            oneHot.putScalar(i, (int) ids[i], 1);
+            oneHot.putScalar(i, rllData.getLabels().getInt(i, 0), 1);
         }
-        DataSet softmaxData = new DataSet(x, oneHot);
+        DataSet softmaxData = new DataSet(rllData.getFeatures(), oneHot);
         int warmup = Math.max(1, steps / 5);
         PairedTimes t = Timer.paired(warmup, steps, () -> rll.fit(rllData), () -> softmax.fit(softmaxData));
         System.out.printf(Locale.ROOT, "%-28s batch %d, %d steps: RLL head %.2f ms/image, softmax head %.2f ms/image, "
                         + "RLL overhead %+.1f%% (paired median), RLL training throughput %.0f images/s%n",
                 backbone.name() + " " + shape[1] + "x" + shape[2], BATCH, steps, t.taskMedian() / BATCH,
                 t.baselineMedian() / BATCH, 100 * t.differenceMedian() / t.baselineMedian(), BATCH * 1000 / t.taskMedian());
+        return BATCH * 1000 / t.baselineMedian();
     }
 
     private static int[] inputShape(Backbone backbone) {

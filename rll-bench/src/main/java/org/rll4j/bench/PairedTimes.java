@@ -60,6 +60,19 @@ record PairedTimes(double[] task, double[] baseline) {
         return differenceMedian() > noise();
     }
 
+    /**
+     * {@code "r (q1-q3)"}: the median and quartiles of the per-round speed-ups {@code baseline_r / task_r}
+     * (how many times faster the task ran than its baseline, round by round).
+     */
+    String speedup() {
+        double[] r = new double[task.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = baseline[i] / task[i];
+        }
+        return String.format(Locale.ROOT, "%.2fx (quartiles %.2f-%.2f)", Timer.quantile(r, 0.5), Timer.quantile(r, 0.25),
+                Timer.quantile(r, 0.75));
+    }
+
     /** {@code "m ±h"} when resolved, else {@code "< noise (±n)"}, milliseconds with two decimals. */
     String difference() {
         double m = differenceMedian();

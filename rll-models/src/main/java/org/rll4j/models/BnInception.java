@@ -68,7 +68,8 @@ import org.nd4j.linalg.activations.Activation;
  * Caffe model names these {@code conv1/relu_7x7}, {@code inception_3a/relu_1x1}, ... and they carry no
  * parameters. In inference DL4J's ActivationLayer applies the ReLU in place on its input, so
  * {@code feedForward(x, false)} reports a {@code C_bn} vertex's output after the ReLU (harmless here:
- * each {@code C_bn} feeds only its {@code C_relu}). Pooling layers: {@code pool1/3x3_s2}, {@code pool2/3x3_s2}, {@code inception_XX/pool}.
+ * each {@code C_bn} feeds only its {@code C_relu}). Pooling layers: {@code pool1/3x3_s2}, {@code pool2/3x3_s2}, {@code inception_XX/pool} (with
+ * {@code inception_XX/pool_pad} before the average ones).
  * See {@link #vertexNames()} and {@link #parameterLayerNames()}; weights exported from the PyTorch
  * port load with {@link NpzWeightImporter}.
  *
@@ -80,7 +81,11 @@ import org.nd4j.linalg.activations.Activation;
  *       {@link ZeroPaddingLayer} named {@code <pool>_pad} pads that side by one. Pooled inputs are ReLU
  *       outputs or concatenations of them (&gt;= 0), so a zero never changes a maximum.</li>
  *   <li>Average pooling (3x3, stride 1, pad 1) divides by 9 including padding, as Caffe and the port
- *       ({@code count_include_pad=True}) do.</li>
+ *       ({@code count_include_pad=True}) do: a {@link ZeroPaddingLayer} {@code inception_XX/pool_pad}
+ *       pads by one, then {@code inception_XX/pool} averages without padding. (A padded average
+ *       pooling layer with {@code avgPoolIncludePadInDivisor(true)} computes the same forward, but DL4J
+ *       1.0.0-M2.1's oneDNN pooling helper back-propagates it as if the padding were excluded from the
+ *       divisor: wrong gradients near the borders when the fast paths are on.)</li>
  *   <li>BatchNormalization: eps 1e-5 (default), decay 0.9 (default), and the global variance is stored
  *       directly as parameter {@code var} ({@code useLogStd(false)}), so PyTorch's
  *       {@code running_var} maps one to one.</li>
@@ -370,13 +375,17 @@ public final class BnInception implements Backbone {
         if (b.reduction()) {
             branches.add(ceilModeMaxPool(sink, p + "pool", in, h, w));
         } else {
-            SubsamplingLayer.Builder pool = new SubsamplingLayer.Builder(b.poolType(),
-                    new int[] {3, 3}, new int[] {1, 1}, new int[] {1, 1})
-                    .convolutionMode(ConvolutionMode.Truncate);
             if (b.poolType() == PoolingType.AVG) {
-                pool.avgPoolIncludePadInDivisor(true);
+                // Caffe's include-pad average as zero padding + an unpadded average (divisor 9 everywhere):
+                // the same numbers, and a backward pass DL4J M2.1's oneDNN pooling helper gets right (with
+                // padding it back-propagates as if the padding were excluded; see the class comment)
+                sink.layer(p + "pool_pad", new ZeroPaddingLayer.Builder(1, 1, 1, 1).build(), in);
+                sink.layer(p + "pool", new SubsamplingLayer.Builder(PoolingType.AVG, new int[] {3, 3}, new int[] {1, 1},
+                        new int[] {0, 0}).convolutionMode(ConvolutionMode.Truncate).build(), p + "pool_pad");
+            } else {
+                sink.layer(p + "pool", new SubsamplingLayer.Builder(b.poolType(), new int[] {3, 3}, new int[] {1, 1},
+                        new int[] {1, 1}).convolutionMode(ConvolutionMode.Truncate).build(), in);
             }
-            sink.layer(p + "pool", pool.build(), in);
             branches.add(convBnRelu(sink, p + "pool_proj", p + "pool", inChannels, b.poolProj(), 1, 1, 0));
         }
         sink.vertex(p + "output", new MergeVertex(), branches.toArray(new String[0]));

@@ -114,11 +114,16 @@ class BnInceptionTest {
         assertEquals(org.deeplearning4j.nn.conf.layers.PoolingType.MAX, pool3c.getPoolingType());
         assertArrayEquals(new int[] {2, 2}, pool3c.getStride());
         assertArrayEquals(new int[] {2, 2}, ((ConvolutionLayer) layer(v, "inception_4e/double_3x3_2")).getStride());
-        assertTrue(((SubsamplingLayer) layer(v, "inception_3a/pool")).isAvgPoolIncludePadInDivisor());
+        // include-pad averages: explicit zero padding, then an unpadded average (divisor 9 everywhere)
+        for (String avg : List.of("3a", "3b", "4a", "4b", "4c", "4d", "5a")) {
+            assertTrue(layer(v, "inception_" + avg + "/pool_pad") instanceof ZeroPaddingLayer, avg);
+            assertArrayEquals(new int[] {0, 0}, ((SubsamplingLayer) layer(v, "inception_" + avg + "/pool")).getPadding(), avg);
+        }
 
-        // 69 x (conv, bn, relu) + 2 stem pools + 10 block pools + 10 merges; no padding vertex at 227
+        // 69 x (conv, bn, relu) + 2 stem pools + 10 block pools + 7 average-pool paddings + 10 merges;
+        // no stem padding vertex at 227
         List<String> names = backbone.vertexNames();
-        assertEquals(69 * 3 + 2 + 10 + 10, names.size());
+        assertEquals(69 * 3 + 2 + 10 + 7 + 10, names.size());
         assertEquals(conf.getVertices().size() - 2, names.size()); // + gap, loss
         assertEquals(138, backbone.parameterLayerNames().size());
         assertEquals("conv1/7x7_s2", backbone.parameterLayerNames().get(0));
@@ -251,7 +256,7 @@ class BnInceptionTest {
         ComputationGraphConfiguration conf = graphConfig(backbone);
         ZeroPaddingLayer pad = (ZeroPaddingLayer) layer(conf.getVertices(), "pool1/3x3_s2_pad");
         assertArrayEquals(new int[] {0, 1, 0, 0}, pad.getPadding()); // height 34 overhangs, width 35 does not
-        assertEquals(69 * 3 + 2 + 10 + 10 + 1, backbone.vertexNames().size());
+        assertEquals(69 * 3 + 2 + 10 + 7 + 10 + 1, backbone.vertexNames().size());
     }
 
     /** Caffe pooling, kernel 3, ceil mode; AVE divides by the window clipped to the padded map (here 9). */
