@@ -152,12 +152,12 @@ public final class ConfigLoader {
 
         Section s = top.section("sampler");
         RunConfig.Sampler sampler = new RunConfig.Sampler(s.integer("classesPerBatch", 128, 2, 100_000),
-                s.integer("imagesPerClass", 2, 2, 1000), s.integer("workers", 1, 1, 64));
+                s.integer("imagesPerClass", 2, 2, 1000), s.integer("workers", 2, 1, 64));
         s.finish();
 
         Section m = top.section("model");
         String backbone = m.choice("backbone", "small-cnn", RunConfig.BACKBONES);
-        int[] widths = m.integers("widths", new int[] {32, 64, 128}, 1);
+        int[] widths = m.integers("widths", new int[] {40, 80, 160}, 1);
         RunConfig.Model model = new RunConfig.Model(backbone, widths, m.choice("head", "pooled-conv", List.of("global", "pooled-conv")),
                 m.integer("embeddingDim", 128, 1, 65_536),
                 m.bool("multiLevel", true), m.bool("headBatchNorm", false), m.number("dropout", 0.0, 0.0, 0.99),
@@ -208,17 +208,17 @@ public final class ConfigLoader {
         RunConfig.Optimizer optimizer = new RunConfig.Optimizer(type,
                 o.number("learningRate", type.equals("adam") ? 2e-3 : 1e-2, 1e-12, 10),
                 o.number("momentum", 0.9, 0, 0.999999), o.number("weightDecay", 0.0, 0, 1),
-                o.number("headLearningRateMultiplier", 1.0, 1e-6, 1e6), o.number("decay", 1.0, 1e-6, 1.0),
-                o.integer("decayEvery", 0, 0, Integer.MAX_VALUE));
+                o.number("headLearningRateMultiplier", 1.0, 1e-6, 1e6), o.number("decay", 0.5, 1e-6, 1.0),
+                o.integer("decayEvery", 47, 0, Integer.MAX_VALUE));
         o.finish();
 
         Section t = top.section("training");
-        RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 9, 1, 1_000_000),
-                t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 14, 0, Integer.MAX_VALUE));
+        RunConfig.Training training = new RunConfig.Training(t.integer("epochs", 20, 1, 1_000_000),
+                t.integer("iterations", 0, 0, Integer.MAX_VALUE), t.integer("checkpointEvery", 28, 0, Integer.MAX_VALUE));
         t.finish();
 
         Section e = top.section("evaluation");
-        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 32, 0, Integer.MAX_VALUE),
+        RunConfig.Evaluation evaluation = new RunConfig.Evaluation(e.integer("every", 70, 0, Integer.MAX_VALUE),
                 e.integers("recallAt", new int[] {1, 2, 4, 8}, 1), e.bool("nmi", true), e.bool("baselines", true),
                 e.string("bestMetric", "recall@1").toLowerCase(Locale.ROOT), e.integer("batchSize", 256, 1, 100_000),
                 e.integer("reportQueries", 12, 0, 1000), e.bool("flipAverage", false));

@@ -297,8 +297,11 @@ public final class Trainer {
         long total = config.training().totalIterations(sampler.batchesPerEpoch());
         net.setListeners(new StatsListener(storage, 5, at.statsSession()));
         listeners.forEach(l -> l.training(net));
-        out.printf(Locale.ROOT, "training: %d iterations (%.1f epochs of %d batches) of %d classes x %d images%n", total,
-                total / (double) sampler.batchesPerEpoch(), sampler.batchesPerEpoch(), s.classesPerBatch(), s.imagesPerClass());
+        RunConfig.Optimizer o = config.optimizer();
+        out.printf(Locale.ROOT, "training: %d iterations (%.1f epochs of %d batches) of %d classes x %d images, %s lr %s%s%n",
+                total, total / (double) sampler.batchesPerEpoch(), sampler.batchesPerEpoch(), s.classesPerBatch(),
+                s.imagesPerClass(), o.type(), o.learningRate(), ModelFactory.schedule(o) == null ? ""
+                        : String.format(Locale.ROOT, " x %s every %d iterations", o.decay(), o.decayEvery()));
         Position pos = new Position(at);
         DivergenceGuard guard = new DivergenceGuard(config.loss().config(), net.getNumOutputArrays());
         double secondsBefore = at.seconds();
