@@ -9,9 +9,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The golden values of shared/design/ranked-list-loss.md, section 7: six unit vectors at 0, 30, 100,
- * 180, 200 and 270 degrees with labels [0, 0, 0, 1, 1, 2], computed there by a brute-force double
- * loop in double precision.
+ * Golden values: six unit vectors at 0, 30, 100, 180, 200 and 270 degrees with labels
+ * [0, 0, 0, 1, 1, 2], computed once by a brute-force double loop in double precision.
  */
 class GoldenValuesTest {
 
