@@ -113,13 +113,12 @@ final class Commands {
                     throw new IllegalArgumentException("--resume continues the run in RUN_DIR; --run-dir and --overwrite "
                             + "are for new runs");
                 }
-                RunConfig recorded = Trainer.recordedConfig(resume);
                 boolean changed = options.config != null || !options.overrides.isEmpty() || noUi || uiPort != null;
-                RunConfig requested = changed ? ui(ConfigLoader.load(options.config != null ? options.config
-                        : resume.resolve(Trainer.CONFIG_FILE), options.overrides)) : null;
-                RunConfig.Ui ui = (requested != null ? requested : recorded).ui();
+                RunConfig config = !changed ? Trainer.recordedConfig(resume) : ui(options.config != null
+                        ? ConfigLoader.load(options.config, options.overrides) : Trainer.recordedConfig(resume, options.overrides));
+                RunConfig.Ui ui = config.ui();
                 try (UiListener listener = new UiListener(ui.enabled(), ui.port(), ui.localhostOnly(), out)) {
-                    report(out, Trainer.resume(resume, requested, commandLine, out, List.of(listener)));
+                    report(out, Trainer.resume(resume, changed ? config : null, commandLine, out, List.of(listener)));
                 }
                 return Main.OK;
             }

@@ -24,19 +24,23 @@ final class Gallery {
 
     private final ExampleSource source;
     private final ImagePipeline pipeline;
+    private final String what;
 
-    private Gallery(ExampleSource source, ImagePipeline pipeline) {
+    /** @param what the images, as messages name them ("images", "query images") */
+    private Gallery(ExampleSource source, ImagePipeline pipeline, String what) {
         this.source = source;
         this.pipeline = pipeline;
+        this.what = what;
     }
 
     /** A folder of class folders, or (when null) the test classes of the config's dataset (In-Shop: its gallery). */
     static Gallery of(RunConfig config, Path folder) throws IOException {
         if (folder != null) {
-            return new Gallery(ImageListSource.of(ImageFolderReader.read(folder).images()), RunData.testPipeline(config.dataset()));
+            return new Gallery(ImageListSource.of(ImageFolderReader.read(folder).images()), RunData.testPipeline(config.dataset()),
+                    "images");
         }
         RunData data = RunData.open(config.dataset());
-        return new Gallery(data.gallery() != null ? data.gallery() : data.query(), data.testPipeline());
+        return new Gallery(data.gallery() != null ? data.gallery() : data.query(), data.testPipeline(), "images");
     }
 
     /** Query images: files, or folders whose image files (recursively, sorted) are queries. */
@@ -57,7 +61,8 @@ final class Gallery {
         if (records.isEmpty()) {
             throw new IllegalArgumentException("no query images (JPEG or PNG) in " + paths);
         }
-        return new Gallery(ImageListSource.of(ImageList.of(records, "queries")), RunData.testPipeline(config.dataset()));
+        return new Gallery(ImageListSource.of(ImageList.of(records, "queries")), RunData.testPipeline(config.dataset()),
+                "query images");
     }
 
     private static boolean isImageName(Path p) {
@@ -76,18 +81,14 @@ final class Gallery {
         List<String> skipped = e.skipped();
         if (e.examples().length == 0) {
             throw new IOException(String.format(java.util.Locale.ROOT, "none of the %d %s could be decoded as a JPEG or PNG "
-                    + "image: %s", source.size(), what(), String.join(", ", skipped.subList(0, Math.min(5, skipped.size())))
+                    + "image: %s", source.size(), what, String.join(", ", skipped.subList(0, Math.min(5, skipped.size())))
                     + (skipped.size() > 5 ? ", ..." : "")));
         }
         if (!skipped.isEmpty()) {
             err.printf(java.util.Locale.ROOT, "warning: %d of the %d %s could not be decoded and are left out: %s%n",
-                    skipped.size(), source.size(), what(), String.join(", ", skipped));
+                    skipped.size(), source.size(), what, String.join(", ", skipped));
         }
         return new Embedded(e.vectors(), e.examples(), skipped);
-    }
-
-    private String what() {
-        return source.labels().classNames().equals(List.of("query")) ? "query images" : "images";
     }
 
     /**

@@ -69,13 +69,7 @@ final class ModelBenchmark {
     /** The RLL network with DL4J's oneDNN layer helpers against the same network without, alternating. */
     private static void fastAgainstPlain(Backbone backbone, int steps) {
         ComputationGraph fast = rllNetwork(backbone);
-        System.setProperty(FastPaths.DL4J_HELPERS_DISABLE, "true");
-        ComputationGraph plain;
-        try {
-            plain = rllNetwork(backbone);
-        } finally {
-            System.setProperty(FastPaths.DL4J_HELPERS_DISABLE, "false");
-        }
+        ComputationGraph plain = FastPaths.building(false, () -> rllNetwork(backbone));
         DataSet data = rllBatch(backbone);
         PairedTimes t = Timer.paired(Math.max(1, steps / 5), steps, () -> fast.fit(data), () -> plain.fit(data));
         int[] shape = inputShape(backbone);

@@ -58,17 +58,7 @@ class FastPathsTest {
 
     /** Builds a network with DL4J's layer helpers on or off (DL4J decides when each layer is created). */
     static ComputationGraph build(Supplier<ComputationGraph> factory, boolean helpers) {
-        String before = System.getProperty(FastPaths.DL4J_HELPERS_DISABLE);
-        System.setProperty(FastPaths.DL4J_HELPERS_DISABLE, String.valueOf(!helpers));
-        try {
-            return factory.get();
-        } finally {
-            if (before == null) {
-                System.clearProperty(FastPaths.DL4J_HELPERS_DISABLE);
-            } else {
-                System.setProperty(FastPaths.DL4J_HELPERS_DISABLE, before);
-            }
-        }
+        return FastPaths.building(helpers, factory);
     }
 
     /** The convolution, batch-norm and pooling layers: the ones DL4J has oneDNN helpers for. */

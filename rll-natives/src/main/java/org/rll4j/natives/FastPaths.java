@@ -92,6 +92,32 @@ public final class FastPaths {
         return status;
     }
 
+    /**
+     * Builds something (a network) with DL4J's layer helpers on or off, whatever the process-wide
+     * setting, and restores that setting: DL4J decides per layer when the layer is created. For
+     * comparing the two paths (tests, benchmarks) or keeping one network on the plain path.
+     *
+     * @param helpers whether the layers created by {@code build} get DL4J's helpers (oneDNN ones need
+     *                {@link #enable()} to have found them usable)
+     * @param build creates the network
+     * @return what {@code build} returned
+     */
+    public static <T> T building(boolean helpers, java.util.function.Supplier<T> build) {
+        synchronized (FastPaths.class) {
+            String before = System.getProperty(DL4J_HELPERS_DISABLE);
+            System.setProperty(DL4J_HELPERS_DISABLE, String.valueOf(!helpers));
+            try {
+                return build.get();
+            } finally {
+                if (before == null) {
+                    System.clearProperty(DL4J_HELPERS_DISABLE);
+                } else {
+                    System.setProperty(DL4J_HELPERS_DISABLE, before);
+                }
+            }
+        }
+    }
+
     /** The decision itself, without the once-per-JVM caching of {@link #enable()} (for tests). */
     static Status decide() {
         if ("false".equalsIgnoreCase(System.getProperty(SWITCH, "true").trim())) {

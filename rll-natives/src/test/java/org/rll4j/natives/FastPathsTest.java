@@ -47,6 +47,16 @@ class FastPathsTest {
     }
 
     @Test
+    void buildingSetsTheGateForOneBuildAndRestoresIt() {
+        System.setProperty(FastPaths.DL4J_HELPERS_DISABLE, "false");
+        assertEquals("true", FastPaths.building(false, () -> System.getProperty(FastPaths.DL4J_HELPERS_DISABLE)));
+        assertEquals("false", System.getProperty(FastPaths.DL4J_HELPERS_DISABLE));
+        System.clearProperty(FastPaths.DL4J_HELPERS_DISABLE);
+        assertEquals("false", FastPaths.building(true, () -> System.getProperty(FastPaths.DL4J_HELPERS_DISABLE)));
+        assertEquals(null, System.getProperty(FastPaths.DL4J_HELPERS_DISABLE));
+    }
+
+    @Test
     void theSwitchKeepsDl4jsPlainPath() {
         System.setProperty(FastPaths.SWITCH, "false");
         FastPaths.Status s = FastPaths.decide();

@@ -35,15 +35,14 @@ public final class HtmlReport {
      * @param title heading, e.g. the run directory's name
      * @param summary lines describing the run (dataset, model, settings)
      * @param data the run's examples
-     * @param run the evaluation whose labels the result uses
      * @param result the final evaluation of the trained network (its embeddings)
      * @param log the run's metrics
      * @param queries how many queries to show
      * @param k neighbours per query
      * @param seed which queries are shown
      */
-    public static void write(Path file, String title, List<String> summary, RunData data, RetrievalRun run,
-                             RetrievalRun.Result result, MetricsLog log, int queries, int k, long seed) throws IOException {
+    public static void write(Path file, String title, List<String> summary, RunData data, RetrievalRun.Result result,
+                             MetricsLog log, int queries, int k, long seed) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title))
                 .append(" - rll4j retrieval report</title>\n<style>")
@@ -64,13 +63,13 @@ public final class HtmlReport {
                 .append(Base64.getEncoder().encodeToString(Plots.metrics(log))).append("\">\n");
         h.append("<h2>Queries and their ").append(k).append(" nearest neighbours</h2>\n<p>Blue: the query; green: same class; ")
                 .append("red: another class; the number is the Euclidean distance between unit embeddings.</p>\n");
-        examples(h, data, run, result, queries, k, seed);
+        examples(h, data, result, queries, k, seed);
         h.append("</body></html>\n");
         AtomicFiles.writeString(file, h.toString());
     }
 
-    private static void examples(StringBuilder h, RunData data, RetrievalRun run, RetrievalRun.Result result, int count, int k,
-                                 long seed) throws IOException {
+    private static void examples(StringBuilder h, RunData data, RetrievalRun.Result result, int count, int k, long seed)
+            throws IOException {
         int[] ql = result.queryLabels();
         boolean within = result.gallery() == null;
         int[] gl = within ? ql : result.galleryLabels();

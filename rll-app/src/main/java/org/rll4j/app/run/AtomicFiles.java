@@ -68,19 +68,27 @@ public final class AtomicFiles {
 
     /** An error about {@code target}: the user's path and the reason, never the hidden temporary file's name. */
     private static IOException failure(Path target, IOException e) {
-        String why;
-        if (e instanceof AccessDeniedException) {
-            why = "permission denied";
-        } else if (e instanceof java.nio.file.FileAlreadyExistsException f) {
-            why = f.getFile() + " is in the way: it is a file, not a folder";
-        } else if (e instanceof FileSystemException f && f.getReason() != null) {
-            why = f.getReason();
-        } else {
-            why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        }
+        String why = reason(e);
         Path dir = target.toAbsolutePath().getParent();
         String hint = Files.isDirectory(dir) && !Files.isWritable(dir) ? " (the folder " + dir + " is not writable)" : "";
         return new IOException("cannot write " + target + ": " + why + hint, e);
+    }
+
+    /**
+     * Why a file operation failed, in words, without the path the exception names when that is a
+     * temporary or intermediate one (the caller names the user's path).
+     */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException f) {
+            return f.getFile() + " is in the way: it is a file, not a folder";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** Flushes a file's (or, on Linux and macOS, a folder's) content to the storage device. */

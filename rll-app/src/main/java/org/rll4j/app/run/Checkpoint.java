@@ -75,7 +75,7 @@ public record Checkpoint(long iteration, long epoch, int batchInEpoch, double se
                 name, sha256(file));
         alongside.write();
         AtomicFiles.writeBytes(dir.resolve(STATE), JSON.writeValueAsBytes(written));
-        removeUnreferencedModels(runDir);
+        removeModelsBut(runDir, name);
         return written;
     }
 
@@ -138,12 +138,13 @@ public record Checkpoint(long iteration, long epoch, int batchInEpoch, double se
 
     /** Deletes checkpoint model files other than the one the current state names; returns them. */
     static List<Path> removeUnreferencedModels(Path runDir) throws IOException {
+        return exists(runDir) ? removeModelsBut(runDir, read(runDir).model()) : List.of();
+    }
+
+    /** Deletes checkpoint model files other than {@code keep}; returns them. */
+    private static List<Path> removeModelsBut(Path runDir, String keep) throws IOException {
         List<Path> removed = new ArrayList<>();
         Path dir = folder(runDir);
-        if (!Files.isDirectory(dir) || !exists(runDir)) {
-            return removed;
-        }
-        String keep = read(runDir).model();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();

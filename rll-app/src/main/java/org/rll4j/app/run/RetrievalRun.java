@@ -74,29 +74,26 @@ public final class RetrievalRun {
      */
     public Result network(ComputationGraph network) {
         EmbeddingExtractor extractor = extractor(network, settings);
-        EmbeddingExtractor.Embeddings q = extractor.embed(data.query(), data.testPipeline(), settings.batchSize());
-        EmbeddingExtractor.Embeddings g = data.gallery() == null ? null
-                : extractor.embed(data.gallery(), data.testPipeline(), settings.batchSize());
-        return evaluate(q.vectors(), q.examples(), q.skipped(), g == null ? null : g.vectors(), g == null ? null : g.examples(),
-                g == null ? List.of() : g.skipped());
+        return evaluate(extractor.embed(data.query(), data.testPipeline(), settings.batchSize()), data.gallery() == null ? null
+                : extractor.embed(data.gallery(), data.testPipeline(), settings.batchSize()));
     }
 
     /** Evaluates raw pixels of the test pipeline's output (flattened; the evaluator L2-normalises them). */
     public Result rawPixels() {
-        Pixels q = pixels(data.query());
-        Pixels g = data.gallery() == null ? null : pixels(data.gallery());
-        return evaluate(q.vectors, q.examples, q.skipped, g == null ? null : g.vectors, g == null ? null : g.examples,
-                g == null ? List.of() : g.skipped);
+        return evaluate(pixels(data.query()), data.gallery() == null ? null : pixels(data.gallery()));
     }
 
-    private Result evaluate(INDArray q, int[] qExamples, List<String> qSkipped, INDArray g, int[] gExamples,
-                            List<String> gSkipped) {
-        int[] ql = select(queryLabels, qExamples);
-        int[] gl = g == null ? null : select(galleryLabels, gExamples);
-        RetrievalReport report = g == null ? evaluator.evaluate(q, ql) : evaluator.evaluate(q, ql, g, gl);
-        List<String> skipped = new java.util.ArrayList<>(qSkipped);
-        skipped.addAll(gSkipped);
-        return new Result(report, q, g, qExamples, ql, gExamples, gl, List.copyOf(skipped));
+    /** Evaluates the rows that were embedded (or read); {@code g} null when the queries are the gallery. */
+    private Result evaluate(EmbeddingExtractor.Embeddings q, EmbeddingExtractor.Embeddings g) {
+        int[] ql = select(queryLabels, q.examples());
+        int[] gl = g == null ? null : select(galleryLabels, g.examples());
+        RetrievalReport report = g == null ? evaluator.evaluate(q.vectors(), ql) : evaluator.evaluate(q.vectors(), ql, g.vectors(), gl);
+        List<String> skipped = new java.util.ArrayList<>(q.skipped());
+        if (g != null) {
+            skipped.addAll(g.skipped());
+        }
+        return new Result(report, q.vectors(), g == null ? null : g.vectors(), q.examples(), ql,
+                g == null ? null : g.examples(), gl, List.copyOf(skipped));
     }
 
     private static int[] select(int[] labels, int[] examples) {
@@ -107,10 +104,8 @@ public final class RetrievalRun {
         return out;
     }
 
-    private record Pixels(INDArray vectors, int[] examples, List<String> skipped) {
-    }
-
-    private Pixels pixels(ExampleSource source) {
+    /** The flattened test-pipeline pixels of every decodable image, as the extractor gives embeddings. */
+    private EmbeddingExtractor.Embeddings pixels(ExampleSource source) {
         try (SampledDataSetIterator it = SampledDataSetIterator.sequential(source, data.testPipeline(), settings.batchSize(), 2)) {
             List<INDArray> rows = new java.util.ArrayList<>();
             List<Integer> examples = new java.util.ArrayList<>();
@@ -128,7 +123,8 @@ public final class RetrievalRun {
                         + " could be decoded (" + it.undecodable().size() + " undecodable, e.g. " + it.undecodable().get(0) + ")"));
             }
             // the evaluator L2-normalises (and rejects an all-zero row, naming it)
-            return new Pixels(Nd4j.vstack(rows), examples.stream().mapToInt(Integer::intValue).toArray(), it.undecodable());
+            int[] ex = examples.stream().mapToInt(Integer::intValue).toArray();
+            return new EmbeddingExtractor.Embeddings(Nd4j.vstack(rows), select(source.labels().labels(), ex), ex, it.undecodable());
         }
     }
 

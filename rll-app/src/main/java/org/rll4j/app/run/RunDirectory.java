@@ -65,7 +65,7 @@ public final class RunDirectory implements AutoCloseable {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IOException("cannot create the run directory " + dir + ": " + reason(e), e);
+            throw new IOException("cannot create the run directory " + dir + ": " + AtomicFiles.reason(e), e);
         }
         RunDirectory run = lock(dir, created);
         try {
@@ -116,7 +116,7 @@ public final class RunDirectory implements AutoCloseable {
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new IOException("cannot open the lock file " + file + ": " + reason(e), e);
+            throw new IOException("cannot open the lock file " + file + ": " + AtomicFiles.reason(e), e);
         }
         FileLock lock;
         try {
@@ -151,11 +151,6 @@ public final class RunDirectory implements AutoCloseable {
         String name = ManagementFactory.getRuntimeMXBean().getName(); // pid@host
         int at = name.indexOf('@');
         return at >= 0 ? name.substring(at + 1) : "this machine";
-    }
-
-    private static String reason(IOException e) {
-        return e instanceof java.nio.file.AccessDeniedException ? "permission denied"
-                : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : String.valueOf(e.getMessage());
     }
 
     /** A one-line state of the run in {@code dir}: finished, or stopped at iteration N, or started without a checkpoint. */

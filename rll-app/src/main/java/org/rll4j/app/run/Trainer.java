@@ -195,12 +195,21 @@ public final class Trainer {
      * @throws IOException when it cannot be read
      */
     public static RunConfig recordedConfig(Path runDir) throws IOException {
+        return recordedConfig(runDir, List.of());
+    }
+
+    /**
+     * The config a run directory records, with {@code key=value} overrides applied.
+     *
+     * @throws IOException when it cannot be read
+     */
+    public static RunConfig recordedConfig(Path runDir, List<String> overrides) throws IOException {
         Path file = runDir.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString(), null,
                     "not a run directory written by ./rll train (it has no " + CONFIG_FILE + ")");
         }
-        return org.rll4j.app.config.ConfigLoader.load(file, List.of());
+        return org.rll4j.app.config.ConfigLoader.load(file, overrides);
     }
 
     /** Continues a run from its last checkpoint with the config it recorded. */
@@ -394,7 +403,7 @@ public final class Trainer {
         if (warning != null) {
             summary.add("warning: " + warning);
         }
-        HtmlReport.write(runDir.resolve(REPORT), runDir.getFileName().toString(), summary, data, eval, lastResult, log,
+        HtmlReport.write(runDir.resolve(REPORT), runDir.getFileName().toString(), summary, data, lastResult, log,
                 config.evaluation().reportQueries(), 8, config.seed());
         out.printf(Locale.ROOT, "best %s %.4f at iteration %d (%s)%n", config.evaluation().bestMetric(), pos.bestValue,
                 pos.bestIteration, BEST_MODEL);
