@@ -123,6 +123,37 @@ class CliEndToEndTest {
     }
 
     @Test
+    void theSameDiffImplementationTrainsLikeTheKernelAndIsRecorded(@TempDir Path dir) throws Exception {
+        String[] settings = {"--set", "training.epochs=1", "--set", "evaluation.every=0", "--set", "evaluation.baselines=false"};
+        Path kernelRun = dir.resolve("kernel");
+        Path graphRun = dir.resolve("samediff");
+        Cli.Run k = cli(train(kernelRun, settings));
+        assertEquals(0, k.code(), k.out() + k.err());
+        String[] withGraph = java.util.Arrays.copyOf(settings, settings.length + 2);
+        withGraph[settings.length] = "--set";
+        withGraph[settings.length + 1] = "loss.implementation=samediff";
+        Cli.Run g = cli(train(graphRun, withGraph));
+        assertEquals(0, g.code(), g.out() + g.err());
+        assertTrue(Files.readString(graphRun.resolve("config.yaml")).contains("implementation: samediff"));
+        assertTrue(Files.readString(kernelRun.resolve("config.yaml")).contains("implementation: kernel"));
+        List<String> kernelLoss = Files.readAllLines(kernelRun.resolve("loss.csv"));
+        List<String> graphLoss = Files.readAllLines(graphRun.resolve("loss.csv"));
+        assertEquals(kernelLoss.size(), graphLoss.size());
+        for (int i = 1; i < kernelLoss.size(); i++) {
+            double a = Double.parseDouble(kernelLoss.get(i).split(",")[2]);
+            double b = Double.parseDouble(graphLoss.get(i).split(",")[2]);
+            assertEquals(a, b, 1e-3 * a, "the same seed trains the same model with either layer: loss.csv row " + i);
+        }
+        org.deeplearning4j.nn.graph.ComputationGraph restored = org.deeplearning4j.util.ModelSerializer
+                .restoreComputationGraph(graphRun.resolve("model.zip").toFile(), false);
+        assertEquals(3, restored.getConfiguration().getNetworkOutputs().stream().filter(o -> restored.getLayer(o).conf().getLayer()
+                instanceof org.rll4j.loss.SameDiffRankedListLossLayer).count());
+        Cli.Run e = cli("evaluate", "--run", graphRun.toString());
+        assertEquals(0, e.code(), e.out() + e.err());
+        assertTrue(e.out().contains("Recall@1"), e.out());
+    }
+
+    @Test
     void resumingAStoppedRunGivesTheResultOfAnUninterruptedOne(@TempDir Path dir) throws Exception {
         Path whole = dir.resolve("whole");
         assertEquals(0, cli(train(whole)).code());

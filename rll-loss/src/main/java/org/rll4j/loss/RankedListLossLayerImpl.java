@@ -100,13 +100,6 @@ final class RankedListLossLayerImpl extends LossLayer {
     }
 
     private <T> T named(Supplier<T> call) {
-        String prefix = "RankedListLossLayer '" + conf().getLayer().getLayerName() + "': ";
-        try {
-            return call.get();
-        } catch (NonFiniteEmbeddingException e) {
-            throw new NonFiniteEmbeddingException(prefix + e.getMessage(), e.row(), e.column());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(prefix + e.getMessage(), e);
-        }
+        return LayerErrors.named("RankedListLossLayer", conf().getLayer().getLayerName(), call);
     }
 }

@@ -9,8 +9,14 @@
  *   <li>{@link org.rll4j.loss.RankedListLoss}: the loss as a function of a batch, outside a network.</li>
  *   <li>{@link org.rll4j.loss.RankedListLossFunction} and {@link org.rll4j.loss.ActivationL2Normalize}:
  *       the DL4J loss function and activation the layer is made of.</li>
+ *   <li>{@link org.rll4j.loss.SameDiffRankedListLoss}: the loss as SameDiff operations, for SameDiff
+ *       models; {@link org.rll4j.loss.SameDiffRankedListLossLayer}: the same graph as a DL4J
+ *       {@code SameDiffOutputLayer} with the contract of {@code RankedListLossLayer};
+ *       {@link org.rll4j.loss.RankedListLossImplementation} chooses between the two layers.</li>
  * </ul>
- * The loss and its gradient are computed in one place, {@code RankedListLossKernel}. This module
- * depends on the DL4J/ND4J API only; users choose the ND4J backend.
+ * The loss has two forms of the same mathematics: {@code RankedListLossKernel}, the hand-derived forward
+ * and backward pass behind {@code RankedListLossLayer} and {@code RankedListLoss}, and the SameDiff graph,
+ * differentiated by SameDiff; the tests hold both to a brute-force reference and to each other. This
+ * module depends on the DL4J/ND4J API only; users choose the ND4J backend.
  */
 package org.rll4j.loss;

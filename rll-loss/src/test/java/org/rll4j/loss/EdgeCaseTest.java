@@ -10,6 +10,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -69,6 +70,24 @@ class EdgeCaseTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("degenerateBatches")
+    void theSameDiffGraphIsFiniteAndMatchesTheReferenceToo(Degenerate d, DataType dt, RankedListLossConfig cfg) {
+        for (RankedListLossConfig.WeightGradient mode : RankedListLossConfig.WeightGradient.values()) {
+            SameDiffHarness graph = new SameDiffHarness(cfg.toBuilder().weightGradient(mode).build(), dt);
+            double mean = graph.mean(d.x(), d.labels());
+            for (double[] row : graph.gradientOfMean(d.x(), d.labels())) {
+                for (double v : row) {
+                    assertTrue(Double.isFinite(v), "gradient finite");
+                }
+            }
+            double expected = ReferenceRankedListLoss.mean(d.x(), d.labels(), cfg);
+            // float: the whole graph runs in float (the kernel works in double)
+            double tol = dt == DataType.DOUBLE ? 1e-10 : 1e-5;
+            assertEquals(expected, mean, tol * Math.max(1, Math.abs(expected)), mode.name());
+        }
+    }
+
     @Test
     void viewsAndColumnMajorInputsGiveTheSameLossAsContiguousOnes() {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(5, 4, 3, 6, 0.7);
@@ -106,8 +125,25 @@ class EdgeCaseTest {
     }
 
     @Test
-    void trainingOnASingleClassBatchStaysFinite() {
-        ComputationGraph net = TinyNetworks.mlp(4, 6, 3, RankedListLossConfig.paper(), DataType.FLOAT, 1, new Sgd(0.1));
+    void anAllZeroEmbeddingRowGivesTheKernelsLossAndAFiniteGradientInTheGraph() {
+        double[][] x = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0.5, 0.5, 0}};
+        long[] labels = {0, 0, 1, 1};
+        SameDiffHarness graph = new SameDiffHarness(RankedListLossConfig.paper(), DataType.DOUBLE);
+        RankedListLoss kernel = RankedListLoss.create(RankedListLossConfig.paper(), DataType.DOUBLE);
+        INDArray xs = Nd4j.createFromArray(x);
+        INDArray ys = Nd4j.createFromArray(labels).castTo(DataType.DOUBLE).reshape(-1, 1);
+        assertEquals(kernel.mean(xs, ys), graph.mean(x, labels), 1e-12);
+        for (double[] row : graph.gradientOfMean(x, labels)) {
+            for (double v : row) {
+                assertTrue(Double.isFinite(v), "gradient finite");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void trainingOnASingleClassBatchStaysFinite(RankedListLossImplementation impl) {
+        ComputationGraph net = TinyNetworks.mlp(4, 6, 3, RankedListLossConfig.paper(), DataType.FLOAT, 1, new Sgd(0.1), impl);
         DataSet ds = new DataSet(Nd4j.rand(DataType.FLOAT, 5, 4), Nd4j.zeros(DataType.FLOAT, 5, 1));
         for (int i = 0; i < 3; i++) {
             net.fit(ds);
@@ -116,9 +152,10 @@ class EdgeCaseTest {
         assertTrue(net.params().norm2Number().doubleValue() < Double.MAX_VALUE);
     }
 
-    @Test
-    void nanInputNamesRowAndColumn() {
-        ComputationGraph net = TinyNetworks.lossOnly(3, RankedListLossConfig.paper(), DataType.FLOAT);
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void nanInputNamesRowAndColumn(RankedListLossImplementation impl) {
+        ComputationGraph net = TinyNetworks.lossOnly(3, RankedListLossConfig.paper(), DataType.FLOAT, impl);
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3);
         x.putScalar(2, 1, Float.NaN);
         DataSet ds = new DataSet(x, Nd4j.createFromArray(new float[] {0, 0, 1, 1}).reshape(-1, 1));
@@ -128,9 +165,10 @@ class EdgeCaseTest {
         assertTrue(e.getMessage().contains("'rll'") && e.getMessage().contains("NaN at row 2, column 1"), e.getMessage());
     }
 
-    @Test
-    void nanReachingTheLossDuringFitIsReported() {
-        ComputationGraph net = TinyNetworks.mlp(3, 4, 2, RankedListLossConfig.paper(), DataType.FLOAT, 2, new Sgd(0.1));
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void nanReachingTheLossDuringFitIsReported(RankedListLossImplementation impl) {
+        ComputationGraph net = TinyNetworks.mlp(3, 4, 2, RankedListLossConfig.paper(), DataType.FLOAT, 2, new Sgd(0.1), impl);
         INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3);
         x.putScalar(3, 0, Float.NaN);
         DataSet ds = new DataSet(x, Nd4j.createFromArray(new float[] {0, 0, 1, 1}).reshape(-1, 1));
@@ -148,17 +186,19 @@ class EdgeCaseTest {
         assertTrue(e.getMessage().contains("Infinity at row 0, column 0"), e.getMessage());
     }
 
-    @Test
-    void fractionalClassIdIsRejectedWithItsRow() {
-        ComputationGraph net = TinyNetworks.lossOnly(2, RankedListLossConfig.paper(), DataType.FLOAT);
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void fractionalClassIdIsRejectedWithItsRow(RankedListLossImplementation impl) {
+        ComputationGraph net = TinyNetworks.lossOnly(2, RankedListLossConfig.paper(), DataType.FLOAT, impl);
         DataSet ds = new DataSet(Nd4j.rand(DataType.FLOAT, 3, 2), Nd4j.createFromArray(new float[] {0, 1.5f, 1}).reshape(-1, 1));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.score(ds));
         assertTrue(e.getMessage().contains("labels row 1 must be an integer class id, found 1.5"), e.getMessage());
     }
 
-    @Test
-    void softLabelsAreNotMistakenForOneHot() {
-        ComputationGraph net = TinyNetworks.lossOnly(2, RankedListLossConfig.paper(), DataType.FLOAT);
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void softLabelsAreNotMistakenForOneHot(RankedListLossImplementation impl) {
+        ComputationGraph net = TinyNetworks.lossOnly(2, RankedListLossConfig.paper(), DataType.FLOAT, impl);
         INDArray soft = Nd4j.createFromArray(new float[][] {{1, 0}, {0.9f, 0.1f}, {0, 1}});
         DataSet ds = new DataSet(Nd4j.rand(DataType.FLOAT, 3, 2), soft);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> net.score(ds));

@@ -61,11 +61,28 @@ class GradientCheckTest {
                         .weightGradient(RankedListLossConfig.WeightGradient.FLOW).build(), 25L));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("exactGradientCases")
-    void dl4jGradientCheckPasses(String name, RankedListLossConfig cfg, long seed) {
+    /** Each case for both layers, the kernel and the SameDiff graph. */
+    static Stream<Arguments> bothLayers(Stream<Arguments> cases) {
+        return cases.flatMap(a -> Stream.of(RankedListLossImplementation.values()).map(impl -> {
+            Object[] args = java.util.Arrays.copyOf(a.get(), a.get().length + 1);
+            args[args.length - 1] = impl;
+            return Arguments.of(args);
+        }));
+    }
+
+    static Stream<Arguments> exactGradientCasesBothLayers() {
+        return bothLayers(exactGradientCases());
+    }
+
+    static Stream<Arguments> frozenWeightCasesBothLayers() {
+        return bothLayers(frozenWeightCases());
+    }
+
+    @ParameterizedTest(name = "{0} {3}")
+    @MethodSource("exactGradientCasesBothLayers")
+    void dl4jGradientCheckPasses(String name, RankedListLossConfig cfg, long seed, RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.withClassSizes(seed, new int[] {3, 3, 2, 3}, 5, 0.8);
-        ComputationGraph net = TinyNetworks.mlp(5, 6, 3, cfg, DataType.DOUBLE, seed);
+        ComputationGraph net = TinyNetworks.mlp(5, 6, 3, cfg, DataType.DOUBLE, seed, new org.nd4j.linalg.learning.config.NoOp(), impl);
         INDArray x = b.features(DataType.DOUBLE);
         INDArray y = b.labelColumn(DataType.DOUBLE);
         assertTrue(net.score(new org.nd4j.linalg.dataset.DataSet(x, y)) > 0, "the batch must have violating pairs");
@@ -84,11 +101,12 @@ class GradientCheckTest {
                 Arguments.of("In-Shop preset (T_n=12)", RankedListLossConfig.inShop(), 34L));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("frozenWeightCases")
-    void constantWeightGradientEqualsFiniteDifferencesOfTheFrozenObjective(String name, RankedListLossConfig cfg, long seed) {
+    @ParameterizedTest(name = "{0} {3}")
+    @MethodSource("frozenWeightCasesBothLayers")
+    void constantWeightGradientEqualsFiniteDifferencesOfTheFrozenObjective(String name, RankedListLossConfig cfg, long seed,
+                                                                          RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.withClassSizes(seed, new int[] {3, 3, 3, 2}, 5, 0.8);
-        ComputationGraph net = TinyNetworks.mlp(5, 6, 3, cfg, DataType.DOUBLE, seed);
+        ComputationGraph net = TinyNetworks.mlp(5, 6, 3, cfg, DataType.DOUBLE, seed, new org.nd4j.linalg.learning.config.NoOp(), impl);
         INDArray x = b.features(DataType.DOUBLE);
         INDArray y = b.labelColumn(DataType.DOUBLE);
 

@@ -16,40 +16,45 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
+/** The layer contract, for both implementations: {@link RankedListLossLayer} and {@link SameDiffRankedListLossLayer}. */
 class RankedListLossLayerTest {
 
     private static final RankedListLossConfig NON_DEFAULT = RankedListLossConfig.builder()
             .alpha(1.3).margin(0.25).tn(7).tp(2.5).lambda(0.75)
             .weightGradient(RankedListLossConfig.WeightGradient.FLOW).build();
 
-    @Test
-    void scoreIsTheBatchMeanOfTheReference() {
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void scoreIsTheBatchMeanOfTheReference(RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(11, 6, 3, 5, 0.6);
-        ComputationGraph net = TinyNetworks.lossOnly(5, NON_DEFAULT, DataType.DOUBLE);
+        ComputationGraph net = TinyNetworks.lossOnly(5, NON_DEFAULT, DataType.DOUBLE, impl);
         double score = net.score(new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE)));
         assertEquals(ReferenceRankedListLoss.mean(b.x(), b.labels(), NON_DEFAULT), score, 1e-12);
     }
 
-    @Test
-    void scoreInAFloatNetworkMatchesTheReference() {
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void scoreInAFloatNetworkMatchesTheReference(RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(12, 20, 3, 16, 0.5).roundedToFloat();
-        ComputationGraph net = TinyNetworks.lossOnly(16, RankedListLossConfig.paper(), DataType.FLOAT);
+        ComputationGraph net = TinyNetworks.lossOnly(16, RankedListLossConfig.paper(), DataType.FLOAT, impl);
         double score = net.score(new DataSet(b.features(DataType.FLOAT), b.labelColumn(DataType.FLOAT)));
         double expected = ReferenceRankedListLoss.mean(b.x(), b.labels(), RankedListLossConfig.paper());
         assertEquals(expected, score, 1e-5 * expected);
     }
 
-    @Test
-    void scoreExamplesGivesThePerQueryLosses() {
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void scoreExamplesGivesThePerQueryLosses(RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(16, 5, 3, 4, 0.6);
-        ComputationGraph net = TinyNetworks.lossOnly(4, NON_DEFAULT, DataType.DOUBLE);
+        ComputationGraph net = TinyNetworks.lossOnly(4, NON_DEFAULT, DataType.DOUBLE, impl);
         INDArray perQuery = net.scoreExamples(new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE)), false);
         double[] expected = ReferenceRankedListLoss.perQuery(b.x(), b.labels(), NON_DEFAULT);
         assertEquals(expected.length, perQuery.length());
@@ -58,14 +63,15 @@ class RankedListLossLayerTest {
         }
     }
 
-    @Test
-    void worksInAMultiLayerNetworkToo() {
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void worksInAMultiLayerNetworkToo(RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(17, 5, 3, 6, 0.8);
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
                 .seed(3).dataType(DataType.DOUBLE).updater(new org.nd4j.linalg.learning.config.Adam(1e-2))
                 .list()
                 .layer(new DenseLayer.Builder().nIn(6).nOut(4).activation(Activation.IDENTITY).build())
-                .layer(RankedListLossLayer.of(RankedListLossConfig.paper()))
+                .layer(impl.layer(RankedListLossConfig.paper()))
                 .setInputType(InputType.feedForward(6))
                 .build());
         net.init();
@@ -81,19 +87,21 @@ class RankedListLossLayerTest {
         assertEquals(1.0, net.output(ds.getFeatures()).getRow(0).norm2Number().doubleValue(), 1e-12);
     }
 
-    @Test
-    void oneHotLabelsGiveTheSameScoreAsClassIds() {
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void oneHotLabelsGiveTheSameScoreAsClassIds(RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(13, 4, 3, 3, 0.7);
-        ComputationGraph net = TinyNetworks.lossOnly(3, RankedListLossConfig.paper(), DataType.DOUBLE);
+        ComputationGraph net = TinyNetworks.lossOnly(3, RankedListLossConfig.paper(), DataType.DOUBLE, impl);
         double ids = net.score(new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE)));
         double oneHot = net.score(new DataSet(b.features(DataType.DOUBLE), b.oneHot(4, DataType.DOUBLE)));
         assertTrue(ids > 0);
         assertEquals(ids, oneHot, 0);
     }
 
-    @Test
-    void outputIsTheL2NormalisedEmbedding() {
-        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, RankedListLossConfig.paper(), DataType.FLOAT, 3);
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void outputIsTheL2NormalisedEmbedding(RankedListLossImplementation impl) {
+        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, RankedListLossConfig.paper(), DataType.FLOAT, 3, new org.nd4j.linalg.learning.config.NoOp(), impl);
         INDArray x = Nd4j.rand(DataType.FLOAT, 10, 6);
         INDArray out = net.outputSingle(x);
         INDArray raw = net.feedForward(x, false).get("emb");
@@ -107,11 +115,12 @@ class RankedListLossLayerTest {
         assertTrue(expected.equalsWithEps(out, 1e-6));
     }
 
-    @Test
-    void fitLowersTheLossOnSeparableClusters() {
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void fitLowersTheLossOnSeparableClusters(RankedListLossImplementation impl) {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(14, 6, 3, 8, 0.8);
         ComputationGraph net = TinyNetworks.mlp(8, 16, 4, RankedListLossConfig.paper(), DataType.FLOAT, 5,
-                new org.nd4j.linalg.learning.config.Adam(1e-2));
+                new org.nd4j.linalg.learning.config.Adam(1e-2), impl);
         DataSet ds = new DataSet(b.features(DataType.FLOAT), b.labelColumn(DataType.FLOAT));
         double before = net.score(ds);
         for (int i = 0; i < 60; i++) {
@@ -121,28 +130,32 @@ class RankedListLossLayerTest {
         assertTrue(after < 0.5 * before, "loss " + before + " -> " + after);
     }
 
-    @Test
-    void jsonRoundTripKeepsEveryHyperParameter() {
-        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, NON_DEFAULT, DataType.FLOAT, 3);
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void jsonRoundTripKeepsEveryHyperParameter(RankedListLossImplementation impl) {
+        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, NON_DEFAULT, DataType.FLOAT, 3, new org.nd4j.linalg.learning.config.NoOp(), impl);
         String json = net.getConfiguration().toJson();
         ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(json);
         LayerVertex vertex = (LayerVertex) restored.getVertices().get("rll");
-        RankedListLossLayer layer = (RankedListLossLayer) vertex.getLayerConf().getLayer();
-        assertEquals(NON_DEFAULT, layer.getLossConfig());
-        assertEquals(4, layer.getNIn());
+        org.deeplearning4j.nn.conf.layers.Layer layer = vertex.getLayerConf().getLayer();
+        assertEquals(impl.layer(NON_DEFAULT).getClass(), layer.getClass());
+        assertEquals(NON_DEFAULT, RankedListLossImplementation.configOf(layer));
+        if (layer instanceof RankedListLossLayer kernel) {
+            assertEquals(4, kernel.getNIn());
+        }
         assertEquals(net.getConfiguration(), restored);
     }
 
-    @Test
-    void modelSerializerRoundTripKeepsHyperParametersAndScores(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void modelSerializerRoundTripKeepsHyperParametersAndScores(RankedListLossImplementation impl, @TempDir Path dir) throws Exception {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(15, 5, 3, 6, 0.6);
-        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, NON_DEFAULT, DataType.DOUBLE, 3);
+        ComputationGraph net = TinyNetworks.mlp(6, 8, 4, NON_DEFAULT, DataType.DOUBLE, 3, new org.nd4j.linalg.learning.config.NoOp(), impl);
         DataSet ds = new DataSet(b.features(DataType.DOUBLE), b.labelColumn(DataType.DOUBLE));
         File file = dir.resolve("net.zip").toFile();
         ModelSerializer.writeModel(net, file, true);
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(file, true);
-        RankedListLossLayer layer = (RankedListLossLayer) restored.getLayer("rll").conf().getLayer();
-        assertEquals(NON_DEFAULT, layer.getLossConfig());
+        assertEquals(NON_DEFAULT, RankedListLossImplementation.configOf(restored.getLayer("rll").conf().getLayer()));
         assertEquals(net.score(ds), restored.score(ds), 0);
         assertEquals(net.outputSingle(ds.getFeatures()), restored.outputSingle(ds.getFeatures()));
     }

@@ -35,6 +35,11 @@ final class TinyNetworks {
 
     static ComputationGraph mlp(int nIn, int hidden, int dim, RankedListLossConfig cfg, DataType dt, long seed,
                                 IUpdater updater) {
+        return mlp(nIn, hidden, dim, cfg, dt, seed, updater, RankedListLossImplementation.KERNEL);
+    }
+
+    static ComputationGraph mlp(int nIn, int hidden, int dim, RankedListLossConfig cfg, DataType dt, long seed,
+                                IUpdater updater, RankedListLossImplementation impl) {
         return init(new NeuralNetConfiguration.Builder()
                 .seed(seed).dataType(dt).updater(updater).weightInit(WeightInit.XAVIER)
                 .graphBuilder()
@@ -42,19 +47,23 @@ final class TinyNetworks {
                 .setInputTypes(InputType.feedForward(nIn))
                 .addLayer("hidden", new DenseLayer.Builder().nOut(hidden).activation(Activation.TANH).build(), "in")
                 .addLayer("emb", new DenseLayer.Builder().nOut(dim).activation(Activation.IDENTITY).build(), "hidden")
-                .addLayer("rll", RankedListLossLayer.of(cfg), "emb")
+                .addLayer("rll", impl.layer(cfg), "emb")
                 .setOutputs("rll")
                 .build());
     }
 
     /** {@code in(dim) -> rll}: the loss directly on given embeddings (no parameters). */
     static ComputationGraph lossOnly(int dim, RankedListLossConfig cfg, DataType dt) {
+        return lossOnly(dim, cfg, dt, RankedListLossImplementation.KERNEL);
+    }
+
+    static ComputationGraph lossOnly(int dim, RankedListLossConfig cfg, DataType dt, RankedListLossImplementation impl) {
         return init(new NeuralNetConfiguration.Builder()
                 .dataType(dt).updater(new NoOp())
                 .graphBuilder()
                 .addInputs("in")
                 .setInputTypes(InputType.feedForward(dim))
-                .addLayer("rll", RankedListLossLayer.of(cfg), "in")
+                .addLayer("rll", impl.layer(cfg), "in")
                 .setOutputs("rll")
                 .build());
     }

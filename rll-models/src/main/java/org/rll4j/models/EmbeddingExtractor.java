@@ -17,13 +17,14 @@ import org.rll4j.data.ExampleSource;
 import org.rll4j.data.ImagePipeline;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.loss.LabelIds;
+import org.rll4j.loss.RankedListLossImplementation;
 import org.rll4j.loss.RankedListLossLayer;
 
 /**
  * Runs images through a trained embedding network and returns L2-normalised embeddings, without
- * evaluating the loss. The heads are found from the network itself (every output that is a
- * {@link RankedListLossLayer}; its input is the head's raw embedding), so a network restored with
- * {@code ModelSerializer} works too. With several heads (RLL-(L,M,H)) the raw head outputs are
+ * evaluating the loss. The heads are found from the network itself (every output that is a Ranked List
+ * Loss layer, {@link RankedListLossLayer} or {@link org.rll4j.loss.SameDiffRankedListLossLayer}; its input
+ * is the head's raw embedding), so a network restored with {@code ModelSerializer} works too. With several heads (RLL-(L,M,H)) the raw head outputs are
  * concatenated in output order and the concatenation is L2-normalised, as in the paper.
  *
  * <p>Flip averaging ({@link #withFlipAveraging}, off by default): the raw embedding of each image and
@@ -49,12 +50,12 @@ public final class EmbeddingExtractor {
         Map<String, List<String>> inputs = network.getConfiguration().getVertexInputs();
         for (String out : network.getConfiguration().getNetworkOutputs()) {
             GraphVertex v = vertices.get(out);
-            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof RankedListLossLayer) {
+            if (v instanceof LayerVertex lv && RankedListLossImplementation.of(lv.getLayerConf().getLayer()).isPresent()) {
                 rawEmbeddings.add(inputs.get(out).get(0));
             }
         }
         if (rawEmbeddings.isEmpty()) {
-            throw new IllegalArgumentException("the network has no RankedListLossLayer output (outputs: "
+            throw new IllegalArgumentException("the network has no Ranked List Loss layer output (outputs: "
                     + network.getConfiguration().getNetworkOutputs() + ")");
         }
     }

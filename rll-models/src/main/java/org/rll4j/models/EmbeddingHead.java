@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.RankedListLossImplementation;
 import org.rll4j.loss.RankedListLossLayer;
 
 /**
@@ -33,7 +34,9 @@ import org.rll4j.loss.RankedListLossLayer;
  * {@code <prefix>embedding} (the raw embedding) and
  * {@code <prefix>rll} (the loss; its output is the L2-normalised embedding). The embedding layer is
  * initialised with Xavier (Glorot) normal weights, which keeps the raw embedding's scale independent
- * of D; the loss normalises it anyway.
+ * of D; the loss normalises it anyway. The loss layer is {@link RankedListLossLayer} by default, or
+ * {@link org.rll4j.loss.SameDiffRankedListLossLayer} with {@link Builder#implementation} SAMEDIFF (same values,
+ * slower; see {@link RankedListLossImplementation}).
  */
 public final class EmbeddingHead {
 
@@ -50,6 +53,7 @@ public final class EmbeddingHead {
     private final boolean batchNorm;
     private final double dropout;
     private final RankedListLossConfig loss;
+    private final RankedListLossImplementation implementation;
 
     private EmbeddingHead(Builder b) {
         this.kind = Objects.requireNonNull(b.kind, "kind must not be null");
@@ -57,6 +61,7 @@ public final class EmbeddingHead {
         this.batchNorm = b.batchNorm;
         this.dropout = b.dropout;
         this.loss = Objects.requireNonNull(b.loss, "loss must not be null");
+        this.implementation = Objects.requireNonNull(b.implementation, "implementation must not be null");
         if (embeddingDim < 1) {
             throw new IllegalArgumentException("embeddingDim must be >= 1, found " + embeddingDim);
         }
@@ -77,7 +82,8 @@ public final class EmbeddingHead {
 
     /** This head with another kind (the multi-level model uses POOLED_CONV for L and M). */
     public EmbeddingHead withKind(Kind other) {
-        return builder().kind(other).embeddingDim(embeddingDim).batchNorm(batchNorm).dropout(dropout).loss(loss).build();
+        return builder().kind(other).embeddingDim(embeddingDim).batchNorm(batchNorm).dropout(dropout).loss(loss)
+                .implementation(implementation).build();
     }
 
     /** The head's shape. */
@@ -93,6 +99,11 @@ public final class EmbeddingHead {
     /** The loss hyper-parameters. */
     public RankedListLossConfig loss() {
         return loss;
+    }
+
+    /** Which layer computes the loss. */
+    public RankedListLossImplementation implementation() {
+        return implementation;
     }
 
     /**
@@ -138,7 +149,7 @@ public final class EmbeddingHead {
             embedding.dropOut(1 - dropout); // DL4J takes the retain probability
         }
         graph.addLayer(prefix + "embedding", withUpdater(embedding, updater).build(), last);
-        graph.addLayer(prefix + "rll", RankedListLossLayer.of(loss), prefix + "embedding");
+        graph.addLayer(prefix + "rll", implementation.layer(loss), prefix + "embedding");
         return new Names(prefix + "embedding", prefix + "rll");
     }
 
@@ -157,8 +168,8 @@ public final class EmbeddingHead {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "EmbeddingHead{%s, D=%d, bn=%s, dropout=%s, %s}", kind, embeddingDim, batchNorm,
-                dropout, loss);
+        return String.format(Locale.ROOT, "EmbeddingHead{%s, D=%d, bn=%s, dropout=%s, %s, %s}", kind, embeddingDim, batchNorm,
+                dropout, loss, implementation.configName());
     }
 
     /**
@@ -175,6 +186,7 @@ public final class EmbeddingHead {
         private boolean batchNorm = true;
         private double dropout;
         private RankedListLossConfig loss = RankedListLossConfig.paper();
+        private RankedListLossImplementation implementation = RankedListLossImplementation.KERNEL;
 
         private Builder() {
         }
@@ -206,6 +218,12 @@ public final class EmbeddingHead {
         /** The Ranked List Loss settings; default {@link RankedListLossConfig#paper()}. */
         public Builder loss(RankedListLossConfig loss) {
             this.loss = loss;
+            return this;
+        }
+
+        /** The loss layer; default {@link RankedListLossImplementation#KERNEL}. */
+        public Builder implementation(RankedListLossImplementation implementation) {
+            this.implementation = implementation;
             return this;
         }
 

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.RankedListLossImplementation;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -165,6 +166,7 @@ public final class ConfigLoader {
         m.finish();
 
         Section l = top.section("loss");
+        String implementation = l.choice("implementation", "kernel", List.of("kernel", "samediff"));
         String preset = l.choice("preset", "paper", RunConfig.PRESETS);
         RankedListLossConfig.Builder lb = preset(preset).toBuilder();
         Double alpha = l.optionalNumber("alpha", -1e9, 1e9);
@@ -233,7 +235,7 @@ public final class ConfigLoader {
         RunConfig.Output output = new RunConfig.Output(Path.of(out.string("dir", "runs")));
         out.finish();
         top.finish();
-        return new RunConfig(seed, dataset, sampler, model, new RunConfig.Loss(preset, lossConfig), optimizer, training,
+        return new RunConfig(seed, dataset, sampler, model, new RunConfig.Loss(preset, lossConfig, RankedListLossImplementation.valueOf(implementation.toUpperCase(Locale.ROOT))), optimizer, training,
                 evaluation, ui, output);
     }
 

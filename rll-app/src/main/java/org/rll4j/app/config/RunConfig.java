@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.RankedListLossImplementation;
 
 /**
  * Everything a run needs, read from a YAML (or JSON) file plus command-line overrides by
@@ -139,8 +140,9 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      * @param preset the preset the values start from, one of {@link #PRESETS}
      * @param config the resulting loss configuration (preset plus any of alpha, margin, tn, tp, lambda,
      *               weightGradient given in the file)
+     * @param implementation the layer that computes it: the hand-derived kernel (default) or the SameDiff graph
      */
-    public record Loss(String preset, RankedListLossConfig config) {
+    public record Loss(String preset, RankedListLossConfig config, RankedListLossImplementation implementation) {
     }
 
     /**
@@ -294,6 +296,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         m.put("model", mo);
         Map<String, Object> l = new LinkedHashMap<>();
         RankedListLossConfig c = loss.config();
+        l.put("implementation", loss.implementation().configName());
         l.put("preset", loss.preset());
         l.put("alpha", c.alpha());
         l.put("margin", c.margin());

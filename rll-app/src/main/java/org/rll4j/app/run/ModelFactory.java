@@ -102,7 +102,7 @@ public final class ModelFactory {
         EmbeddingHead head = EmbeddingHead.builder()
                 .kind(m.head().equals("global") ? EmbeddingHead.Kind.GLOBAL : EmbeddingHead.Kind.POOLED_CONV)
                 .embeddingDim(m.embeddingDim()).batchNorm(m.headBatchNorm())
-                .dropout(m.dropout()).loss(config.loss().config()).build();
+                .dropout(m.dropout()).loss(config.loss().config()).implementation(config.loss().implementation()).build();
         EmbeddingModel model = EmbeddingModel.builder().backbone(backbone(config)).head(head).multiLevel(m.multiLevel())
                 .updater(updater(config.optimizer())).headLearningRateMultiplier(config.optimizer().headLearningRateMultiplier())
                 .weightDecay(config.optimizer().weightDecay()).frozenBatchNorm(m.frozenBatchNorm()).seed(config.seed())

@@ -9,9 +9,10 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Test support: creates a SameDiff gradient function outside DL4J workspaces and without the line per op that
- * ND4J 1.0.0-M2.1 prints to {@code System.out} while doing so ("Added differentiated op ...").
- * Only those lines are dropped; anything else printed meanwhile (by other threads) passes through.
+ * Creates a SameDiff gradient function outside DL4J workspaces and without the line per op that
+ * ND4J 1.0.0-M2.1 prints to {@code System.out} while doing so ("Added differentiated op ...", about a hundred
+ * lines for the loss). Only those lines are dropped; anything else printed meanwhile (by other threads)
+ * passes through. Used by {@link SameDiffRankedListLossLayer} and the tests.
  */
 final class GradFunctions {
 
@@ -36,7 +37,11 @@ final class GradFunctions {
             }
         });
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            sd.createGradFunction(variables);
+            if (variables.length == 0) {
+                sd.createGradFunction();
+            } else {
+                sd.createGradFunction(variables);
+            }
         } finally {
             System.setOut(original);
         }
