@@ -44,9 +44,10 @@ import org.rll4j.loss.SameDiffRankedListLossLayer;
  *       {@link SameDiffRankedListLossLayer} instead of {@link RankedListLossLayer};</li>
  *   <li>{@code reference}: the brute-force double-loop loss and hand-derived gradient, in double.</li>
  * </ul>
- * Ratios: {@code samediff} and {@code reference} against {@code standalone}, all three timed outside a
- * network in the same run (the in-network difference may be unresolved, so it is no denominator), and
- * {@code sd-network} against {@code network}.
+ * Ratios: {@code samediff} against {@code standalone} and {@code sd-network} against {@code network}, each
+ * pair timed in alternating rounds ({@link Timer#paired}) and printed as the median per-round ratio with its
+ * quartiles, so that a shared machine's drift cancels; {@code reference} against {@code standalone} as a
+ * ratio of medians (the in-network difference may be unresolved, so it is no denominator).
  */
 final class LossBenchmark {
 
@@ -67,9 +68,9 @@ final class LossBenchmark {
             System.out.println("note: with more than one OMP thread on a 2-core machine, ND4J's OpenMP threads and OpenBLAS's "
                     + "threads busy-wait against each other; rerun with OMP_NUM_THREADS=1 to compare");
         }
-        System.out.printf(Locale.ROOT, "%-10s %8s %8s %17s %11s %9s %10s %10s %19s %20s %18s%n",
+        System.out.printf(Locale.ROOT, "%-10s %8s %8s %17s %11s %9s %10s %10s %20s %20s %20s%n",
                 "B x D", "network", "mse-net", "rll", "standalone", "samediff", "sd-network", "reference",
-                "samediff/standalone", "reference/standalone", "sd-network/network");
+                "samediff/standalone", "sd-network/network", "reference/standalone");
         for (int[] shape : SHAPES) {
             int b = shape[0];
             int d = shape[1];
@@ -85,16 +86,17 @@ final class LossBenchmark {
                     () -> gradientAndScore(mseNet, x, mseLabels));
 
             RankedListLoss standaloneLoss = RankedListLoss.create(cfg, DataType.FLOAT);
-            double standalone = Timer.medianMillis(warmup, runs, () -> standaloneLoss.gradient(x, y));
 
             SameDiff sd = SameDiff.create();
             SameDiffRankedListLoss.add(sd, sd.placeHolder("x", DataType.FLOAT, -1, d),
                     sd.placeHolder("labels", DataType.FLOAT, -1, 1), cfg);
             SameDiffRankedListLoss.createGradientFunction(sd, "x");
             Map<String, INDArray> placeholders = Map.of("x", x, "labels", y);
-            double samediff = Timer.medianMillis(warmup, runs, () -> sd.calculateGradients(placeholders, "x"));
+            PairedTimes graphVsKernel = Timer.paired(warmup, runs, () -> sd.calculateGradients(placeholders, "x"),
+                    () -> standaloneLoss.gradient(x, y));
+            double standalone = graphVsKernel.baselineMedian();
             ComputationGraph sdNet = net(d, SameDiffRankedListLossLayer.of(cfg));
-            double sdNetwork = Timer.medianMillis(warmup, runs, () -> gradientAndScore(sdNet, x, y));
+            PairedTimes layers = Timer.paired(warmup, runs, () -> gradientAndScore(sdNet, x, y), () -> gradientAndScore(rllNet, x, y));
 
             double[][] xd = batch.x();
             long[] labels = batch.labels();
@@ -103,10 +105,10 @@ final class LossBenchmark {
                 ReferenceRankedListLoss.perQuery(xd, labels, cfg);
                 ReferenceRankedListLoss.gradientConstantWeights(xd, labels, cfg);
             });
-            System.out.printf(Locale.ROOT, "%-10s %8.2f %8.2f %17s %11.2f %9.2f %10.2f %10.2f %19.1f %20.1f %18.1f%n",
+            System.out.printf(Locale.ROOT, "%-10s %8.2f %8.2f %17s %11.2f %9.2f %10.2f %10.2f %20s %20s %20.1f%n",
                     b + " x " + d, inNetwork.taskMedian(), inNetwork.baselineMedian(), inNetwork.difference(),
-                    standalone, samediff, sdNetwork, reference, samediff / standalone, reference / standalone,
-                    sdNetwork / inNetwork.taskMedian());
+                    standalone, graphVsKernel.taskMedian(), layers.taskMedian(), reference, graphVsKernel.ratio(), layers.ratio(),
+                    reference / standalone);
         }
         System.out.println("targets: rll (forward+backward in training) <= 3 ms median at B = 180, D = 512 on 2 cores; "
                 + "samediff <= 5x standalone there");

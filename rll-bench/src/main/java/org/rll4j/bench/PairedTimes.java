@@ -73,6 +73,19 @@ record PairedTimes(double[] task, double[] baseline) {
                 Timer.quantile(r, 0.75));
     }
 
+    /**
+     * {@code "r (q1-q3)"}: the median and quartiles of the per-round ratios {@code task_r / baseline_r} (how many
+     * times longer the task took than its baseline, round by round).
+     */
+    String ratio() {
+        double[] r = new double[task.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = task[i] / baseline[i];
+        }
+        return String.format(Locale.ROOT, "%.1fx (%.1f-%.1f)", Timer.quantile(r, 0.5), Timer.quantile(r, 0.25),
+                Timer.quantile(r, 0.75));
+    }
+
     /** {@code "m ±h"} when resolved, else {@code "< noise (±n)"}, milliseconds with two decimals. */
     String difference() {
         double m = differenceMedian();

@@ -81,6 +81,15 @@ class PairedTimesTest {
     }
 
     @Test
+    void theRatioIsTheMedianOfPerRoundRatiosWithQuartiles() {
+        // a task 3x its baseline in every round, under a drift that changes both 10-fold
+        PairedTimes t = new PairedTimes(new double[] {3, 30, 6, 15, 9}, new double[] {1, 10, 2, 5, 3});
+        assertEquals("3.0x (3.0-3.0)", t.ratio());
+        PairedTimes mixed = new PairedTimes(new double[] {2, 4, 6, 8, 10}, new double[] {1, 1, 1, 1, 1});
+        assertEquals("6.0x (4.0-8.0)", mixed.ratio());
+    }
+
+    @Test
     void mismatchedOrEmptySamplesAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new PairedTimes(new double[] {1, 2}, new double[] {1}));
         assertThrows(IllegalArgumentException.class, () -> new PairedTimes(new double[0], new double[0]));

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   L(i) = L_P(i) + lambda L_N(i),   loss = (1/B) sum_i L(i)
  * </pre>
  * with the weighted means over the violating positives and negatives of query {@code i}, computed on
- * the L2-normalised embeddings {@code e_i = x_i / max(||x_i||, 1e-12)}.
+ * the L2-normalised embeddings.
  *
  * <pre>
  * SameDiff sd = SameDiff.create();
@@ -35,8 +35,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link RankedListLossLayer} (and {@link SameDiffRankedListLossLayer}, the same graph as a DL4J layer) (the tests hold both to a brute-force reference and to
  * each other, 1e-10 in double precision). The graph, in order:
  * <ol>
- *   <li>{@code e = x / sqrt(max(sum_k x_k^2, 1e-24))}: the norm floor {@code 1e-12} of PyTorch's
- *       {@code F.normalize}, written so that an all-zero row gets a zero, finite gradient;</li>
+ *   <li>{@code e = x / sqrt(||x||^2 + 1e-24)}: the kernel's {@code x / max(||x||, 1e-12)} (PyTorch's
+ *       {@code F.normalize}) to a relative 5e-13 for rows of norm 1e-6 or more, and the same value and
+ *       gradient for an all-zero row, without a branch in the gradient;</li>
  *   <li>{@code d2_ij = ||e_i||^2 + ||e_j||^2 - 2 e_i.e_j} from one GEMM, and
  *       {@code d_ij = sqrt(d2_ij)}, except that pairs with {@code d2_ij <=} {@link #coincidentBelow}
  *       (1e-12 in DOUBLE, 1e-6 in FLOAT and narrower types: a few units of the Gram form's rounding)
@@ -53,8 +54,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       largest possible value is 0: by a constant when {@code |T| <= 15} (the hinges are bounded by
  *       the distance range [0, 2], so every weight stays in [e^-30, 1]), by the per-query maximum
  *       otherwise. {@code T = 0} needs no weights (plain means). With
- *       {@link RankedListLossConfig.WeightGradient#CONSTANT} the weights are computed from a
- *       stop-gradient copy of the hinges;</li>
+ *       {@link RankedListLossConfig.WeightGradient#CONSTANT} the normalised weights are stopped
+ *       (SameDiff's {@code StopGradient}), so the backward pass only runs through the hinges;</li>
  *   <li>an empty set contributes 0; no epsilon is added anywhere else.</li>
  * </ol>
  * The graph is built outside DL4J workspaces (the arrays SameDiff creates while building would
@@ -147,8 +148,9 @@ public final class SameDiffRankedListLoss {
             }
         }
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            SDVariable e = l2Normalize(sd, name + "/embedding", rawEmbeddings);
-            SDVariable perQuery = perQueryLoss(sd, name + "/per_query_loss", e, sameClass(sd, labels, encoding, e.dataType()), config);
+            SDVariable e = normalise(sd, name + "/embedding", rawEmbeddings);
+            SDVariable same = sameClass(sd, labels, encoding, e.dataType());
+            SDVariable perQuery = perQueryLoss(sd, name + "/per_query_loss", e, same, config);
             SDVariable loss = perQuery.mean(name + "/loss");
             sd.addLossVariable(loss);
             return new Outputs(e, perQuery, loss);
@@ -187,16 +189,12 @@ public final class SameDiffRankedListLoss {
     }
 
     /**
-     * Adds {@code x / max(||x||_2, 1e-12)} row-wise, computed as {@code x / sqrt(max(sum x^2, 1e-24))}.
-     *
-     * @param sd the graph
-     * @param name name of the result
-     * @param x raw embeddings {@code [B, D]}
-     * @return unit rows {@code [B, D]} (an all-zero row stays zero)
+     * The L2-normalised rows {@code e = x / sqrt(||x||^2 + 1e-24)}, named {@code name}. The floor matches the
+     * kernel's {@code x / max(||x||, 1e-12)} to a relative 5e-13 for rows of norm at least 1e-6 and for all-zero
+     * rows (value 0, gradient {@code g / 1e-12}), and its gradient needs no branch.
      */
-    public static SDVariable l2Normalize(SameDiff sd, String name, SDVariable x) {
-        SDVariable norm = sd.math().sqrt(sd.scalarMax(x.mul(x).sum(true, 1), L2Rows.NORM_FLOOR * L2Rows.NORM_FLOOR));
-        return x.div(name, norm);
+    private static SDVariable normalise(SameDiff sd, String name, SDVariable x) {
+        return x.div(name, sd.math().sqrt(x.mul(x).sum(true, 1).add(L2Rows.NORM_FLOOR * L2Rows.NORM_FLOOR)));
     }
 
     /** {@code [B, B]} in {@code dataType}: 1 where two rows share a class, including the diagonal. */
@@ -225,34 +223,38 @@ public final class SameDiffRankedListLoss {
      *
      * @param sd the graph
      * @param name name of the result
-     * @param e L2-normalised embeddings {@code [B, D]}
+     * @param e the normalised embeddings {@code [B, D]}
      * @param same {@code [B, B]} class-equality mask in {@code e}'s type (diagonal included)
      * @param cfg hyper-parameters
      * @return {@code [B]}
      */
-    static SDVariable perQueryLoss(SameDiff sd, String name, SDVariable e, SDVariable same, RankedListLossConfig cfg) {
+    private static SDVariable perQueryLoss(SameDiff sd, String name, SDVariable e, SDVariable same, RankedListLossConfig cfg) {
         DataType dt = e.dataType();
         double coincident = coincidentBelow(dt);
         SDVariable sq = e.mul(e).sum(true, 1);                                              // [B,1]: 1, or 0 for a zero row
-        SDVariable d2 = sq.add(sd.transpose(sq)).sub(sd.mmul(e, e, false, true, false).mul(2.0));
+        SDVariable d2 = sq.add(sd.transpose(sq)).sub(sd.mmul(e, e, false, true, false).mul(2.0));   // ||e_i - e_j||^2
         SDVariable apart = d2.gt(coincident).castTo(dt);
-        SDVariable d = sd.math().sqrt(sd.scalarMax(d2, coincident)).mul(apart);            // d_ii = 0
+        // sqrt(d2) where apart; sqrt(d2 + 1) * 0 = 0 (and a zero gradient) for coincident pairs and the diagonal
+        SDVariable d = sd.math().sqrt(d2.add(apart.rsub(1.0))).mul(apart);
 
         double alpha = cfg.alpha();
         double boundary = cfg.positiveBoundary();
-        boolean constant = cfg.weightGradient() == RankedListLossConfig.WeightGradient.CONSTANT;
+        SDVariable posHinge = d.sub(boundary);
+        SDVariable negHinge = d.rsub(alpha);
         // Strict comparisons; d_ii = 0 is never > alpha - m >= 0, so the query is not its own positive.
-        SDVariable posSet = same.mul(d.gt(boundary).castTo(dt));
-        SDVariable negSet = same.rsub(1.0).mul(d.lt(alpha).castTo(dt));
+        SDVariable posSet = same.mul(posHinge.gt(0.0).castTo(dt));
+        SDVariable negSet = same.rsub(1.0).mul(negHinge.gt(0.0).castTo(dt));
         // Hinges over all pairs (d in [0, 2]): positives in [-boundary, 2 - boundary], negatives in [alpha - 2, alpha].
-        SDVariable lossP = weightedMean(sd, d.sub(boundary), posSet, cfg.tp(), -boundary, 2 - boundary, constant);
-        SDVariable lossN = weightedMean(sd, d.rsub(alpha), negSet, cfg.tn(), alpha - 2, alpha, constant);
+        boolean constant = cfg.weightGradient() == RankedListLossConfig.WeightGradient.CONSTANT;
+        SDVariable lossP = weightedMean(sd, posHinge, posSet, cfg.tp(), -boundary, 2 - boundary, constant);
+        SDVariable lossN = weightedMean(sd, negHinge, negSet, cfg.tn(), alpha - 2, alpha, constant);
         return cfg.lambda() == 1.0 ? lossP.add(name, lossN) : lossP.add(name, lossN.mul(cfg.lambda()));
     }
 
     /**
      * Per row: {@code sum_j w_ij h_ij / sum_j w_ij} over {@code set_ij = 1}, with {@code w = exp(T h)},
-     * 0 for an empty row.
+     * 0 for an empty row. With constant weights (or {@code T = 0}, where they are constant anyway) the
+     * normalised weights are computed once and stopped, so the backward pass is one product and one sum.
      *
      * @param lo lower bound of {@code h} over all pairs
      * @param hi upper bound of {@code h} over all pairs
@@ -263,22 +265,28 @@ public final class SameDiffRankedListLoss {
         if (t == 0) {
             w = set;                                                                          // plain mean
         } else {
-            SDVariable h = constantWeights ? new StopGradient(sd, hinge).outputVariable() : hinge;
             SDVariable exponent;
             if (Math.abs(t) <= STATIC_SHIFT_MAX_T) {
                 // T h - max(T lo, T hi) lies in [-|T| (hi - lo), 0] = [-2|T|, 0] = [-30, 0] at most: no overflow, no underflow.
-                exponent = h.mul(t).sub(Math.max(t * lo, t * hi));
+                exponent = hinge.mul(t).sub(Math.max(t * lo, t * hi));
             } else {
                 // Subtract each row's maximum over its set (masked entries at -1e30; an empty row's maximum is -1e30,
                 // and its exponent is then multiplied by 0). The shift cancels in the ratio and carries no gradient.
-                SDVariable logits = h.mul(t);
+                SDVariable logits = hinge.mul(t);
                 SDVariable rowMax = logits.mul(set).add(set.sub(1.0).mul(MASKED)).max(true, 1);
-                exponent = logits.sub(new StopGradient(sd, rowMax).outputVariable()).mul(set);
+                exponent = logits.sub(stop(sd, rowMax)).mul(set);
             }
             w = sd.math().exp(exponent).mul(set);
         }
-        SDVariable normaliser = w.sum(1);                                                     // [B]: 0 only for an empty row
         // An empty row gives 0 / floor = 0; a non-empty one has a normaliser of at least e^-30, above the floor.
-        return w.mul(hinge).sum(1).div(sd.scalarMax(normaliser, NORMALISER_FLOOR));
+        if (constantWeights || t == 0) {
+            SDVariable normalised = stop(sd, w.div(sd.scalarMax(w.sum(true, 1), NORMALISER_FLOOR)));
+            return normalised.mul(hinge).sum(1);
+        }
+        return w.mul(hinge).sum(1).div(sd.scalarMax(w.sum(1), NORMALISER_FLOOR));
+    }
+
+    private static SDVariable stop(SameDiff sd, SDVariable x) {
+        return new StopGradient(sd, x).outputVariable();
     }
 }

@@ -68,6 +68,27 @@ class SameDiffRankedListLossTest {
     }
 
     @Test
+    void aGraphBuiltInsideAnOpenWorkspaceStaysValidAfterTheWorkspaceIsReused() {
+        EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(8, 4, 3, 5, 0.7);
+        org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration conf = org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration
+                .builder().initialSize(1 << 20).policyLearning(org.nd4j.linalg.api.memory.enums.LearningPolicy.NONE).build();
+        SameDiff sd = SameDiff.create();
+        SameDiffRankedListLoss.Outputs rll;
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "RLL_TEST_WS")) {
+            rll = SameDiffRankedListLoss.add(sd, sd.placeHolder("x", DataType.FLOAT, -1, 5),
+                    sd.placeHolder("labels", DataType.FLOAT, -1, 1), RankedListLossConfig.paper());
+        }
+        for (int i = 0; i < 3; i++) {   // reuse (and overwrite) the workspace's memory, as DL4J's training loop does
+            try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(conf, "RLL_TEST_WS")) {
+                Nd4j.rand(DataType.FLOAT, 256, 256).muli(1e6);
+            }
+        }
+        double loss = sd.outputSingle(Map.of("x", b.features(DataType.FLOAT), "labels", b.labelColumn(DataType.FLOAT)),
+                rll.loss().name()).getDouble(0);
+        assertEquals(ReferenceRankedListLoss.mean(b.x(), b.labels(), RankedListLossConfig.paper()), loss, 1e-5);
+    }
+
+    @Test
     void aGraphWithTheLossSurvivesSaveAndLoad(@TempDir Path dir) throws Exception {
         EmbeddingFixtures.Batch b = EmbeddingFixtures.balanced(5, 5, 3, 6, 0.7);
         for (RankedListLossConfig cfg : new RankedListLossConfig[] {RankedListLossConfig.paper(), DYNAMIC_FLOW}) {
