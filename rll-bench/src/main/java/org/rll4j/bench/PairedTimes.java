@@ -65,12 +65,7 @@ record PairedTimes(double[] task, double[] baseline) {
      * (how many times faster the task ran than its baseline, round by round).
      */
     String speedup() {
-        double[] r = new double[task.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = baseline[i] / task[i];
-        }
-        return String.format(Locale.ROOT, "%.2fx (quartiles %.2f-%.2f)", Timer.quantile(r, 0.5), Timer.quantile(r, 0.25),
-                Timer.quantile(r, 0.75));
+        return quartilesOfRatios(baseline, task, "%.2fx (quartiles %.2f-%.2f)");
     }
 
     /**
@@ -78,12 +73,15 @@ record PairedTimes(double[] task, double[] baseline) {
      * times longer the task took than its baseline, round by round).
      */
     String ratio() {
-        double[] r = new double[task.length];
+        return quartilesOfRatios(task, baseline, "%.1fx (%.1f-%.1f)");
+    }
+
+    private static String quartilesOfRatios(double[] numerator, double[] denominator, String format) {
+        double[] r = new double[numerator.length];
         for (int i = 0; i < r.length; i++) {
-            r[i] = task[i] / baseline[i];
+            r[i] = numerator[i] / denominator[i];
         }
-        return String.format(Locale.ROOT, "%.1fx (%.1f-%.1f)", Timer.quantile(r, 0.5), Timer.quantile(r, 0.25),
-                Timer.quantile(r, 0.75));
+        return String.format(Locale.ROOT, format, Timer.quantile(r, 0.5), Timer.quantile(r, 0.25), Timer.quantile(r, 0.75));
     }
 
     /** {@code "m ±h"} when resolved, else {@code "< noise (±n)"}, milliseconds with two decimals. */

@@ -95,11 +95,7 @@ public class RankedListLossLayer extends LossLayer {
     }
 
     private void requireFeedForward(InputType inputType) {
-        if (inputType.getType() != InputType.Type.FF) {
-            throw new IllegalArgumentException("RankedListLossLayer '" + getLayerName()
-                    + "' takes a feed-forward embedding [batch, D], found input type " + inputType
-                    + "; put a GlobalPoolingLayer or DenseLayer in front of it");
-        }
+        LayerErrors.requireFeedForward("RankedListLossLayer", getLayerName(), inputType);
     }
 
     @Override

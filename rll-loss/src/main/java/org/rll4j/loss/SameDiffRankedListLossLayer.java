@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
 
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
@@ -119,12 +120,14 @@ public class SameDiffRankedListLossLayer extends SameDiffOutputLayer {
         requireFeedForward(inputType);
     }
 
+    /** As {@link RankedListLossLayer} (DL4J's loss layers): a convolutional or recurrent input is flattened to {@code [B, D]}. */
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return RankedListLossLayer.of(lossConfig).getPreProcessorForInputType(inputType);
+    }
+
     private void requireFeedForward(InputType inputType) {
-        if (inputType.getType() != InputType.Type.FF) {
-            throw new IllegalArgumentException("SameDiffRankedListLossLayer '" + getLayerName()
-                    + "' takes a feed-forward embedding [batch, D], found input type " + inputType
-                    + "; put a GlobalPoolingLayer or DenseLayer in front of it");
-        }
+        LayerErrors.requireFeedForward("SameDiffRankedListLossLayer", getLayerName(), inputType);
     }
 
     @Override

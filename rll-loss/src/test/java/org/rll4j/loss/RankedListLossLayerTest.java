@@ -159,4 +159,26 @@ class RankedListLossLayerTest {
         assertEquals(net.score(ds), restored.score(ds), 0);
         assertEquals(net.outputSingle(ds.getFeatures()), restored.outputSingle(ds.getFeatures()));
     }
+
+    @ParameterizedTest
+    @EnumSource(RankedListLossImplementation.class)
+    void aConvolutionalInputIsFlattenedAsByDl4jsLossLayers(RankedListLossImplementation impl) {
+        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .dataType(DataType.DOUBLE)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(4, 4, 2))
+                .addLayer("head", impl.layer(RankedListLossConfig.paper()), "in")
+                .setOutputs("head")
+                .build());
+        net.init();
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 6, 2, 4, 4);
+        INDArray out = net.outputSingle(x);
+        assertEquals(6, out.size(0));
+        assertEquals(2 * 4 * 4, out.size(1));
+        double[][] flat = x.reshape(6, 32).toDoubleMatrix();
+        INDArray y = Nd4j.createFromArray(new double[] {0, 0, 1, 1, 2, 2}).reshape(-1, 1);
+        assertEquals(ReferenceRankedListLoss.mean(flat, new long[] {0, 0, 1, 1, 2, 2}, RankedListLossConfig.paper()),
+                net.score(new DataSet(x, y)), 1e-10);
+    }
 }
