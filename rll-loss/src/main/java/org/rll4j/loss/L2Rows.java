@@ -2,7 +2,7 @@ package org.rll4j.loss;
 
 /**
  * Row-wise L2 normalisation on row-major {@code double[]} and its backward pass: the single
- * implementation behind {@link ActivationL2Normalize} and {@link RankedListLossKernel}; and accurate
+ * implementation behind {@link ActivationL2Normalize} and {@link PairwiseEngine}; and accurate
  * differences of normalised rows ({@link Differences}) for the kernel's close pairs.
  * <pre>
  *   forward:  e_i = x_i / max(||x_i||, 1e-12)

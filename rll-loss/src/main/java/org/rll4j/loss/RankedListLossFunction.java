@@ -48,7 +48,7 @@ public class RankedListLossFunction implements ILossFunction {
     }
 
     /** Checks mask, activation, shapes and labels, then runs the kernel on the pre-output. */
-    RankedListLossKernel.Result evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
+    PairwiseEngine.Result evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
                                          boolean withGradient) {
         if (mask != null) {
             throw new UnsupportedOperationException(CONTEXT + ": per-example masks are not supported (every example "
@@ -73,7 +73,7 @@ public class RankedListLossFunction implements ILossFunction {
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
                                boolean average) {
-        RankedListLossKernel.Result r = evaluate(labels, preOutput, activationFn, mask, false);
+        PairwiseEngine.Result r = evaluate(labels, preOutput, activationFn, mask, false);
         return average ? r.sum() / r.perQuery().length : r.sum();
     }
 
@@ -91,7 +91,7 @@ public class RankedListLossFunction implements ILossFunction {
     @Override
     public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn,
                                                           INDArray mask, boolean average) {
-        RankedListLossKernel.Result r = evaluate(labels, preOutput, activationFn, mask, true);
+        PairwiseEngine.Result r = evaluate(labels, preOutput, activationFn, mask, true);
         double score = average ? r.sum() / r.perQuery().length : r.sum();
         return new Pair<>(score, r.gradient());
     }

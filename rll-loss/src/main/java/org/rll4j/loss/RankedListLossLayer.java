@@ -35,7 +35,8 @@ import org.nd4j.shade.jackson.annotation.JsonIgnore;
  * .addLayer("rll", RankedListLossLayer.of(RankedListLossConfig.paper()), "embedding")
  * </pre>
  *
- * <p>The computation is {@link RankedListLossKernel}'s hand-derived forward and backward pass (two
+ * <p>The computation is {@link RankedListLossKernel}'s hand-derived forward and backward pass on the shared
+ * {@link PairwiseEngine} (two
  * GEMMs and one pass over the {@code B x B} pairs), checked against a brute-force reference, DL4J's
  * gradient checks and SameDiff's automatic differentiation in the tests. The hyper-parameters live in
  * the {@link RankedListLossFunction} and survive JSON and {@code ModelSerializer} round trips.
