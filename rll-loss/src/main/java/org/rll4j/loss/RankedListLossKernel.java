@@ -1,7 +1,5 @@
 package org.rll4j.loss;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
-
 /**
  * The one place where the Ranked List Loss and its derivatives are computed. Definitions, symbols and
  * citations are on {@link RankedListLossConfig}; the normalisation, the distances and the backward pass
@@ -36,17 +34,9 @@ final class RankedListLossKernel implements PairwiseEngine.PairTerms {
         this.negSkipAbove = cfg.alpha() * cfg.alpha() + SQ_SLACK;
     }
 
-    /**
-     * @param x raw embeddings {@code [B, D]}, floating point
-     * @param ids class id of each row
-     * @param cfg hyper-parameters
-     * @param withGradient whether to compute {@code dS/dX}
-     * @param context who is asking, for error messages
-     * @return the losses, and the gradient in the data type of {@code x} (or null)
-     * @throws NonFiniteEmbeddingException when {@code x} holds NaN or infinity
-     */
-    static PairwiseEngine.Result compute(INDArray x, long[] ids, RankedListLossConfig cfg, boolean withGradient, String context) {
-        return PairwiseEngine.compute(x, ids, new RankedListLossKernel(cfg), withGradient, context);
+    /** The loss's terms for the engine. */
+    static RankedListLossKernel of(RankedListLossConfig cfg) {
+        return new RankedListLossKernel(cfg);
     }
 
     @Override

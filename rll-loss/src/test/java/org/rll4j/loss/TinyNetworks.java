@@ -40,6 +40,12 @@ final class TinyNetworks {
 
     static ComputationGraph mlp(int nIn, int hidden, int dim, RankedListLossConfig cfg, DataType dt, long seed,
                                 IUpdater updater, RankedListLossImplementation impl) {
+        return mlp(nIn, hidden, dim, impl.layer(cfg), dt, seed, updater);
+    }
+
+    /** {@code in(nIn) -> dense(tanh, hidden) -> dense(identity, dim) "emb" -> the given loss layer "rll"}. */
+    static ComputationGraph mlp(int nIn, int hidden, int dim, org.deeplearning4j.nn.conf.layers.Layer loss, DataType dt, long seed,
+                                IUpdater updater) {
         return init(new NeuralNetConfiguration.Builder()
                 .seed(seed).dataType(dt).updater(updater).weightInit(WeightInit.XAVIER)
                 .graphBuilder()
@@ -47,7 +53,7 @@ final class TinyNetworks {
                 .setInputTypes(InputType.feedForward(nIn))
                 .addLayer("hidden", new DenseLayer.Builder().nOut(hidden).activation(Activation.TANH).build(), "in")
                 .addLayer("emb", new DenseLayer.Builder().nOut(dim).activation(Activation.IDENTITY).build(), "hidden")
-                .addLayer("rll", impl.layer(cfg), "emb")
+                .addLayer("rll", loss, "emb")
                 .setOutputs("rll")
                 .build());
     }

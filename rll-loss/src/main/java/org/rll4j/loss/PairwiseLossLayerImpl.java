@@ -13,7 +13,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Runtime layer of {@link RankedListLossLayer}: DL4J's loss layer with two changes.
+ * Runtime layer of the {@link PairwiseLossLayer}s ({@link RankedListLossLayer}, {@link MetricLossLayer}): DL4J's
+ * loss layer with two changes.
  * <ul>
  *   <li>Training computes the loss once per step, not twice: DL4J asks an output layer for its
  *       gradient and then, separately, for the training score of the same input and labels; the
@@ -22,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   <li>Errors are prefixed by the layer name, so a user with several loss heads knows which one failed.</li>
  * </ul>
  */
-final class RankedListLossLayerImpl extends LossLayer {
+final class PairwiseLossLayerImpl extends LossLayer {
 
     private static final long serialVersionUID = 1L;
 
@@ -32,12 +33,12 @@ final class RankedListLossLayerImpl extends LossLayer {
     private transient INDArray pendingLabels;
     private transient double regularizationTerm;
 
-    RankedListLossLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
+    PairwiseLossLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
 
-    private RankedListLossFunction lossFunction() {
-        return (RankedListLossFunction) layerConf().getLossFn();
+    private PairwiseLossFunction lossFunction() {
+        return (PairwiseLossFunction) layerConf().getLossFn();
     }
 
     @Override
@@ -100,6 +101,6 @@ final class RankedListLossLayerImpl extends LossLayer {
     }
 
     private <T> T named(Supplier<T> call) {
-        return LayerErrors.named("RankedListLossLayer", conf().getLayer().getLayerName(), call);
+        return LayerErrors.named(conf().getLayer().getClass().getSimpleName(), conf().getLayer().getLayerName(), call);
     }
 }
