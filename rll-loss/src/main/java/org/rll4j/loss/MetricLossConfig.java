@@ -11,13 +11,23 @@ import org.nd4j.shade.jackson.annotation.JsonTypeInfo;
  * L2-normalised embeddings and the shared {@link PairwiseEngine}:
  * <ul>
  *   <li>{@link ContrastiveLossConfig}: the contrastive loss with positive and negative margins
- *       (Hadsell, Chopra and LeCun, CVPR 2006).</li>
+ *       (Hadsell, Chopra and LeCun, CVPR 2006);</li>
+ *   <li>{@link TripletLossConfig}: the triplet margin loss with batch-hard (Hermans et al. 2017) or semi-hard
+ *       (Schroff et al., FaceNet, CVPR 2015) mining;</li>
+ *   <li>{@link LiftedStructureLossConfig}: the smooth lifted structured loss (Oh Song et al., CVPR 2016);</li>
+ *   <li>{@link NPairLossConfig}: the multi-class N-pair loss (Sohn, NeurIPS 2016);</li>
+ *   <li>{@link MultiSimilarityLossConfig}: the Multi-Similarity loss with its mining (Wang et al., CVPR 2019).</li>
  * </ul>
  * Use one in a network with {@link MetricLossLayer#of(MetricLossConfig)}. JSON names the loss in a
  * {@code "type"} property.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type")
-@JsonSubTypes({@JsonSubTypes.Type(value = ContrastiveLossConfig.class, name = "contrastive")})
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = ContrastiveLossConfig.class, name = "contrastive"),
+    @JsonSubTypes.Type(value = TripletLossConfig.class, name = "triplet"),
+    @JsonSubTypes.Type(value = LiftedStructureLossConfig.class, name = "lifted-structure"),
+    @JsonSubTypes.Type(value = NPairLossConfig.class, name = "n-pair"),
+    @JsonSubTypes.Type(value = MultiSimilarityLossConfig.class, name = "multi-similarity")})
 public abstract class MetricLossConfig implements Serializable {
 
     private static final long serialVersionUID = 1L;
