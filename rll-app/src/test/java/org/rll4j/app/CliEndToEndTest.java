@@ -153,6 +153,26 @@ class CliEndToEndTest {
         assertTrue(e.out().contains("Recall@1"), e.out());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"triplet", "multi-similarity"})
+    void aBaselineLossTrainsEvaluatesAndIsRecorded(String type, @TempDir Path dir) throws Exception {
+        Path run = dir.resolve(type);
+        Cli.Run t = cli(train(run, "--set", "loss.type=" + type, "--set", "training.epochs=1", "--set", "evaluation.every=0",
+                "--set", "evaluation.baselines=false"));
+        assertEquals(0, t.code(), t.out() + t.err());
+        String config = Files.readString(run.resolve("config.yaml"));
+        assertTrue(config.contains("type: " + type) && !config.contains("preset:"), config);
+        List<String> loss = Files.readAllLines(run.resolve("loss.csv"));
+        assertTrue(loss.size() > 1 && Double.parseDouble(loss.get(1).split(",")[2]) > 0, "a positive training loss: " + loss);
+        org.deeplearning4j.nn.graph.ComputationGraph restored = org.deeplearning4j.util.ModelSerializer
+                .restoreComputationGraph(run.resolve("model.zip").toFile(), false);
+        assertTrue(restored.getConfiguration().getNetworkOutputs().stream().allMatch(o -> restored.getLayer(o).conf().getLayer()
+                instanceof org.rll4j.loss.MetricLossLayer), "every head ends in the baseline's layer");
+        Cli.Run e = cli("evaluate", "--run", run.toString());
+        assertEquals(0, e.code(), e.out() + e.err());
+        assertTrue(e.out().contains("Recall@1"), e.out());
+    }
+
     @Test
     void resumingAStoppedRunGivesTheResultOfAnUninterruptedOne(@TempDir Path dir) throws Exception {
         Path whole = dir.resolve("whole");

@@ -75,6 +75,12 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
         return "Contrastive Loss";
     }
 
+    /** {@code (2 - m_p) + m_n}: both hinges at their largest. */
+    @Override
+    public double maxBatchMean(int batchSize) {
+        return 2 - positiveMargin + negativeMargin;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof ContrastiveLossConfig c && c.positiveMargin == positiveMargin && c.negativeMargin == negativeMargin;

@@ -61,6 +61,13 @@ public final class LiftedStructureLossConfig extends MetricLossConfig {
         return "Lifted Structure Loss";
     }
 
+    /** {@code J_max^2 / 2} with {@code J_max = log(2 (B - 1) e^m) + 2}: every term at its largest. */
+    @Override
+    public double maxBatchMean(int batchSize) {
+        double j = margin + Math.log(2.0 * Math.max(1, batchSize - 1)) + 2;
+        return j * j / 2;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof LiftedStructureLossConfig c && c.margin == margin;

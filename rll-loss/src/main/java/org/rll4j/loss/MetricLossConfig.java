@@ -41,4 +41,14 @@ public abstract class MetricLossConfig implements Serializable {
 
     /** The loss's name for people, e.g. "Contrastive Loss". */
     public abstract String lossName();
+
+    /**
+     * An upper bound of the batch mean {@code (1/B) sum_i L(i)} on unit embeddings (every distance in [0, 2],
+     * every similarity in [-1, 1]): a training score far above it can only come from the regularisation terms,
+     * that is from weights growing without limit.
+     *
+     * @param batchSize B, for the losses whose bound grows with the number of pairs
+     * @return the bound
+     */
+    public abstract double maxBatchMean(int batchSize);
 }

@@ -97,6 +97,13 @@ public final class MultiSimilarityLossConfig extends MetricLossConfig {
         return "Multi-Similarity Loss";
     }
 
+    /** Both log-sum-exps with {@code B - 1} terms at their largest exponents, {@code alpha (1 + lambda)} and {@code beta (1 - lambda)}. */
+    @Override
+    public double maxBatchMean(int batchSize) {
+        double n = Math.max(1, batchSize - 1);
+        return (alpha * (1 + lambda) + Math.log(1 + n)) / alpha + (beta * (1 - lambda) + Math.log(1 + n)) / beta;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof MultiSimilarityLossConfig c && c.alpha == alpha && c.beta == beta && c.lambda == lambda

@@ -38,6 +38,12 @@ public final class NPairLossConfig extends MetricLossConfig {
         return "N-pair Loss";
     }
 
+    /** {@code log(1 + (B - 1) e^2)}: every negative as similar as possible, the positive opposite. */
+    @Override
+    public double maxBatchMean(int batchSize) {
+        return Math.log(1 + Math.max(1, batchSize - 1) * Math.exp(2));
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof NPairLossConfig;

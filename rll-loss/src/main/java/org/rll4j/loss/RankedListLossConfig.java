@@ -172,6 +172,15 @@ public final class RankedListLossConfig implements Serializable {
         return weightGradient;
     }
 
+    /**
+     * An upper bound of the batch mean {@code (1/B) sum_i L(i)}: {@code (2 - (alpha - m)) + lambda alpha}, both
+     * hinges at their largest (with unit embeddings every distance lies in [0, 2]). A training score far above it
+     * can only come from the regularisation terms, that is from weights growing without limit.
+     */
+    public double maxBatchMean() {
+        return 2 - positiveBoundary() + lambda * alpha;
+    }
+
     /** The boundary for positives, {@code alpha - m}. */
     public double positiveBoundary() {
         return alpha - margin;

@@ -88,6 +88,12 @@ public final class TripletLossConfig extends MetricLossConfig {
         return mining == Mining.BATCH_HARD ? "Triplet Loss (batch hard)" : "Triplet Loss (semi-hard)";
     }
 
+    /** {@code m + 2}: a positive at distance 2 and a negative at 0. */
+    @Override
+    public double maxBatchMean(int batchSize) {
+        return margin + 2;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof TripletLossConfig c && c.margin == margin && c.mining == mining;

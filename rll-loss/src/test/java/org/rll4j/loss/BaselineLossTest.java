@@ -188,6 +188,21 @@ class BaselineLossTest {
         assertEquals(net.score(ds), restored.score(ds), 0);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void noBatchExceedsTheStatedBound(MetricLossConfig cfg) {
+        List<Batch> worst = new ArrayList<>(batches());
+        // collapsed classes (every negative at distance 0) and spread classes (positives opposite)
+        worst.add(new Batch("all identical, 3 classes", new double[][] {{1, 0}, {1, 0}, {1, 0}, {1, 0}, {1, 0}, {1, 0}},
+                new long[] {0, 0, 1, 1, 2, 2}, false));
+        worst.add(new Batch("positives opposite, negatives identical", new double[][] {{1, 0}, {-1, 0}, {1, 0}, {-1, 0}},
+                new long[] {0, 0, 1, 1}, false));
+        for (Batch b : worst) {
+            double mean = ReferenceBaselineLosses.mean(cfg, b.x(), b.y());
+            assertTrue(mean <= cfg.maxBatchMean(b.x().length), cfg + " on " + b + ": " + mean + " > " + cfg.maxBatchMean(b.x().length));
+        }
+    }
+
     @Test
     void invalidHyperParametersAndBadInputGetClearErrors() {
         assertEquals("positiveMargin (m_p) must be finite and >= 0, found -0.1", assertThrows(IllegalArgumentException.class,

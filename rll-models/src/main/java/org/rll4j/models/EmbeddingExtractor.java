@@ -17,14 +17,15 @@ import org.rll4j.data.ExampleSource;
 import org.rll4j.data.ImagePipeline;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.loss.LabelIds;
+import org.rll4j.loss.PairwiseLossLayer;
 import org.rll4j.loss.RankedListLossImplementation;
 import org.rll4j.loss.RankedListLossLayer;
 
 /**
  * Runs images through a trained embedding network and returns L2-normalised embeddings, without
- * evaluating the loss. The heads are found from the network itself (every output that is a Ranked List
- * Loss layer, {@link RankedListLossLayer} or {@link org.rll4j.loss.SameDiffRankedListLossLayer}; its input
- * is the head's raw embedding), so a network restored with {@code ModelSerializer} works too. With several heads (RLL-(L,M,H)) the raw head outputs are
+ * evaluating the loss. The heads are found from the network itself (every output that is a loss layer of
+ * ours, {@link RankedListLossLayer}, {@link org.rll4j.loss.SameDiffRankedListLossLayer} or a baseline's
+ * {@link org.rll4j.loss.MetricLossLayer}; its input is the head's raw embedding), so a network restored with {@code ModelSerializer} works too. With several heads (RLL-(L,M,H)) the raw head outputs are
  * concatenated in output order and the concatenation is L2-normalised, as in the paper.
  *
  * <p>Flip averaging ({@link #withFlipAveraging}, off by default): the raw embedding of each image and
@@ -50,12 +51,13 @@ public final class EmbeddingExtractor {
         Map<String, List<String>> inputs = network.getConfiguration().getVertexInputs();
         for (String out : network.getConfiguration().getNetworkOutputs()) {
             GraphVertex v = vertices.get(out);
-            if (v instanceof LayerVertex lv && RankedListLossImplementation.of(lv.getLayerConf().getLayer()).isPresent()) {
+            org.deeplearning4j.nn.conf.layers.Layer layer = v instanceof LayerVertex lv ? lv.getLayerConf().getLayer() : null;
+            if (layer instanceof PairwiseLossLayer || RankedListLossImplementation.of(layer).isPresent()) {
                 rawEmbeddings.add(inputs.get(out).get(0));
             }
         }
         if (rawEmbeddings.isEmpty()) {
-            throw new IllegalArgumentException("the network has no Ranked List Loss layer output (outputs: "
+            throw new IllegalArgumentException("the network has no metric-learning loss layer output (outputs: "
                     + network.getConfiguration().getNetworkOutputs() + ")");
         }
     }

@@ -15,6 +15,8 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.rll4j.loss.MetricLossConfig;
+import org.rll4j.loss.MetricLossLayer;
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.loss.RankedListLossImplementation;
 import org.rll4j.loss.RankedListLossLayer;
@@ -54,6 +56,7 @@ public final class EmbeddingHead {
     private final double dropout;
     private final RankedListLossConfig loss;
     private final RankedListLossImplementation implementation;
+    private final MetricLossConfig baseline;
 
     private EmbeddingHead(Builder b) {
         this.kind = Objects.requireNonNull(b.kind, "kind must not be null");
@@ -62,6 +65,7 @@ public final class EmbeddingHead {
         this.dropout = b.dropout;
         this.loss = Objects.requireNonNull(b.loss, "loss must not be null");
         this.implementation = Objects.requireNonNull(b.implementation, "implementation must not be null");
+        this.baseline = b.baseline;
         if (embeddingDim < 1) {
             throw new IllegalArgumentException("embeddingDim must be >= 1, found " + embeddingDim);
         }
@@ -83,7 +87,7 @@ public final class EmbeddingHead {
     /** This head with another kind (the multi-level model uses POOLED_CONV for L and M). */
     public EmbeddingHead withKind(Kind other) {
         return builder().kind(other).embeddingDim(embeddingDim).batchNorm(batchNorm).dropout(dropout).loss(loss)
-                .implementation(implementation).build();
+                .implementation(implementation).baseline(baseline).build();
     }
 
     /** The head's shape. */
@@ -149,7 +153,7 @@ public final class EmbeddingHead {
             embedding.dropOut(1 - dropout); // DL4J takes the retain probability
         }
         graph.addLayer(prefix + "embedding", withUpdater(embedding, updater).build(), last);
-        graph.addLayer(prefix + "rll", implementation.layer(loss), prefix + "embedding");
+        graph.addLayer(prefix + "rll", baseline != null ? MetricLossLayer.of(baseline) : implementation.layer(loss), prefix + "embedding");
         return new Names(prefix + "embedding", prefix + "rll");
     }
 
@@ -169,7 +173,7 @@ public final class EmbeddingHead {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "EmbeddingHead{%s, D=%d, bn=%s, dropout=%s, %s, %s}", kind, embeddingDim, batchNorm,
-                dropout, loss, implementation.configName());
+                dropout, baseline != null ? baseline : loss, baseline != null ? "kernel" : implementation.configName());
     }
 
     /**
@@ -187,6 +191,7 @@ public final class EmbeddingHead {
         private double dropout;
         private RankedListLossConfig loss = RankedListLossConfig.paper();
         private RankedListLossImplementation implementation = RankedListLossImplementation.KERNEL;
+        private MetricLossConfig baseline;
 
         private Builder() {
         }
@@ -224,6 +229,15 @@ public final class EmbeddingHead {
         /** The loss layer; default {@link RankedListLossImplementation#KERNEL}. */
         public Builder implementation(RankedListLossImplementation implementation) {
             this.implementation = implementation;
+            return this;
+        }
+
+        /**
+         * A baseline loss instead of the Ranked List Loss (for comparisons); default none. The loss layer is then a
+         * {@link MetricLossLayer}, still named {@code <prefix>rll}.
+         */
+        public Builder baseline(MetricLossConfig baseline) {
+            this.baseline = baseline;
             return this;
         }
 

@@ -10,7 +10,13 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.ContrastiveLossConfig;
+import org.rll4j.loss.LiftedStructureLossConfig;
+import org.rll4j.loss.MetricLossConfig;
+import org.rll4j.loss.MultiSimilarityLossConfig;
+import org.rll4j.loss.NPairLossConfig;
 import org.rll4j.loss.RankedListLossImplementation;
+import org.rll4j.loss.TripletLossConfig;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -165,45 +171,7 @@ public final class ConfigLoader {
                 m.string("pretrained", "none"), m.bool("frozenBatchNorm", false));
         m.finish();
 
-        Section l = top.section("loss");
-        String implementation = l.choice("implementation", "kernel", List.of("kernel", "samediff"));
-        String preset = l.choice("preset", "paper", RunConfig.PRESETS);
-        RankedListLossConfig.Builder lb = preset(preset).toBuilder();
-        Double alpha = l.optionalNumber("alpha", -1e9, 1e9);
-        Double margin = l.optionalNumber("margin", -1e9, 1e9);
-        Double tn = l.optionalNumber("tn", -1e9, 1e9);
-        Double tp = l.optionalNumber("tp", -1e9, 1e9);
-        Double lambda = l.optionalNumber("lambda", -1e9, 1e9);
-        String wg = l.string("weightGradient", null);
-        l.finish();
-        if (alpha != null) {
-            lb.alpha(alpha);
-        }
-        if (margin != null) {
-            lb.margin(margin);
-        }
-        if (tn != null) {
-            lb.tn(tn);
-        }
-        if (tp != null) {
-            lb.tp(tp);
-        }
-        if (lambda != null) {
-            lb.lambda(lambda);
-        }
-        if (wg != null) {
-            try {
-                lb.weightGradient(RankedListLossConfig.WeightGradient.valueOf(wg.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("loss.weightGradient must be one of [constant, flow], found '" + wg + "'");
-            }
-        }
-        RankedListLossConfig lossConfig;
-        try {
-            lossConfig = lb.build();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("loss: " + e.getMessage(), e);
-        }
+        RunConfig.Loss loss = loss(top.section("loss"));
 
         Section o = top.section("optimizer");
         String type = o.choice("type", "adam", List.of("adam", "sgd"));
@@ -235,8 +203,82 @@ public final class ConfigLoader {
         RunConfig.Output output = new RunConfig.Output(Path.of(out.string("dir", "runs")));
         out.finish();
         top.finish();
-        return new RunConfig(seed, dataset, sampler, model, new RunConfig.Loss(preset, lossConfig, RankedListLossImplementation.valueOf(implementation.toUpperCase(Locale.ROOT))), optimizer, training,
+        return new RunConfig(seed, dataset, sampler, model, loss, optimizer, training,
                 evaluation, ui, output);
+    }
+
+    /** The loss section: {@code type} first, then that loss's own keys (any other key is an error). */
+    private static RunConfig.Loss loss(Section l) {
+        String type = l.choice("type", "rll", RunConfig.LOSS_TYPES);
+        RunConfig.Loss loss;
+        try {
+            loss = type.equals("rll") ? rankedListLoss(l) : new RunConfig.Loss(type, null, null, RankedListLossImplementation.KERNEL,
+                    baseline(type, l));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("loss (type " + type + "): " + e.getMessage(), e);
+        }
+        l.finish();
+        return loss;
+    }
+
+    private static RunConfig.Loss rankedListLoss(Section l) {
+        String implementation = l.choice("implementation", "kernel", List.of("kernel", "samediff"));
+        String preset = l.choice("preset", "paper", RunConfig.PRESETS);
+        RankedListLossConfig.Builder lb = preset(preset).toBuilder();
+        Double alpha = l.optionalNumber("alpha", -1e9, 1e9);
+        Double margin = l.optionalNumber("margin", -1e9, 1e9);
+        Double tn = l.optionalNumber("tn", -1e9, 1e9);
+        Double tp = l.optionalNumber("tp", -1e9, 1e9);
+        Double lambda = l.optionalNumber("lambda", -1e9, 1e9);
+        String wg = l.string("weightGradient", null);
+        if (alpha != null) {
+            lb.alpha(alpha);
+        }
+        if (margin != null) {
+            lb.margin(margin);
+        }
+        if (tn != null) {
+            lb.tn(tn);
+        }
+        if (tp != null) {
+            lb.tp(tp);
+        }
+        if (lambda != null) {
+            lb.lambda(lambda);
+        }
+        if (wg != null) {
+            try {
+                lb.weightGradient(RankedListLossConfig.WeightGradient.valueOf(wg.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("loss.weightGradient must be one of [constant, flow], found '" + wg + "'");
+            }
+        }
+        return new RunConfig.Loss("rll", preset, lb.build(),
+                RankedListLossImplementation.valueOf(implementation.toUpperCase(Locale.ROOT)), null);
+    }
+
+    /** A baseline loss from its keys; the defaults are each loss's own (see its config class). */
+    private static MetricLossConfig baseline(String type, Section l) {
+        return switch (type) {
+            case "contrastive" -> {
+                ContrastiveLossConfig d = ContrastiveLossConfig.defaults();
+                yield ContrastiveLossConfig.builder().positiveMargin(l.number("positiveMargin", d.positiveMargin(), -1e9, 1e9))
+                        .negativeMargin(l.number("negativeMargin", d.negativeMargin(), -1e9, 1e9)).build();
+            }
+            case "triplet" -> TripletLossConfig.builder().margin(l.number("margin", TripletLossConfig.batchHard().margin(), -1e9, 1e9))
+                    .mining(l.choice("mining", "batch-hard", List.of("batch-hard", "semi-hard")).equals("batch-hard")
+                            ? TripletLossConfig.Mining.BATCH_HARD : TripletLossConfig.Mining.SEMI_HARD).build();
+            case "lifted-structure" -> LiftedStructureLossConfig.withMargin(
+                    l.number("margin", LiftedStructureLossConfig.defaults().margin(), -1e9, 1e9));
+            case "n-pair" -> NPairLossConfig.defaults();
+            case "multi-similarity" -> {
+                MultiSimilarityLossConfig d = MultiSimilarityLossConfig.defaults();
+                yield MultiSimilarityLossConfig.builder().alpha(l.number("alpha", d.alpha(), -1e9, 1e9))
+                        .beta(l.number("beta", d.beta(), -1e9, 1e9)).lambda(l.number("lambda", d.lambda(), -1e9, 1e9))
+                        .epsilon(l.number("epsilon", d.epsilon(), -1e9, 1e9)).build();
+            }
+            default -> throw new IllegalStateException("loss type " + type + " is in LOSS_TYPES but not built here");
+        };
     }
 
     private static RankedListLossConfig preset(String name) {

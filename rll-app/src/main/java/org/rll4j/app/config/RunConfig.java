@@ -8,7 +8,12 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.ContrastiveLossConfig;
+import org.rll4j.loss.LiftedStructureLossConfig;
+import org.rll4j.loss.MetricLossConfig;
+import org.rll4j.loss.MultiSimilarityLossConfig;
 import org.rll4j.loss.RankedListLossImplementation;
+import org.rll4j.loss.TripletLossConfig;
 
 /**
  * Everything a run needs, read from a YAML (or JSON) file plus command-line overrides by
@@ -36,6 +41,9 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
     public static final List<String> BACKBONES = List.of("small-cnn", "bn-inception", "resnet50", "squeezenet");
     /** Loss presets of {@link RankedListLossConfig}. */
     public static final List<String> PRESETS = List.of("paper", "sop", "cub", "cars196", "inshop");
+    /** The losses {@code loss.type} selects: the Ranked List Loss and the baselines it is compared with. */
+    public static final List<String> LOSS_TYPES = List.of("rll", "contrastive", "triplet", "lifted-structure", "n-pair",
+            "multi-similarity");
 
     /**
      * @param format one of {@link #FORMATS}
@@ -137,12 +145,30 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
     }
 
     /**
-     * @param preset the preset the values start from, one of {@link #PRESETS}
-     * @param config the resulting loss configuration (preset plus any of alpha, margin, tn, tp, lambda,
-     *               weightGradient given in the file)
-     * @param implementation the layer that computes it: the hand-derived kernel (default) or the SameDiff graph
+     * @param type one of {@link #LOSS_TYPES}; {@code rll} for the Ranked List Loss
+     * @param preset (rll) the preset the values start from, one of {@link #PRESETS}; null for a baseline
+     * @param config (rll) the resulting loss configuration (preset plus any of alpha, margin, tn, tp, lambda,
+     *               weightGradient given in the file); null for a baseline
+     * @param implementation (rll) the layer that computes it: the hand-derived kernel (default) or the SameDiff graph
+     * @param baseline the baseline loss and its hyper-parameters; null for rll
      */
-    public record Loss(String preset, RankedListLossConfig config, RankedListLossImplementation implementation) {
+    public record Loss(String type, String preset, RankedListLossConfig config, RankedListLossImplementation implementation,
+                       MetricLossConfig baseline) {
+
+        /** Whether this is the Ranked List Loss (else a baseline). */
+        public boolean isRankedListLoss() {
+            return baseline == null;
+        }
+
+        /** An upper bound of one head's batch-mean loss for a batch of {@code batchSize}. */
+        public double maxBatchMean(int batchSize) {
+            return isRankedListLoss() ? config.maxBatchMean() : baseline.maxBatchMean(batchSize);
+        }
+
+        /** What the loss is, for logs and reports. */
+        public String describe() {
+            return isRankedListLoss() ? "rll " + preset + " " + config + " (" + implementation.configName() + ")" : baseline.toString();
+        }
     }
 
     /**
@@ -295,15 +321,31 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         mo.put("frozenBatchNorm", model.frozenBatchNorm());
         m.put("model", mo);
         Map<String, Object> l = new LinkedHashMap<>();
-        RankedListLossConfig c = loss.config();
-        l.put("implementation", loss.implementation().configName());
-        l.put("preset", loss.preset());
-        l.put("alpha", c.alpha());
-        l.put("margin", c.margin());
-        l.put("tn", c.tn());
-        l.put("tp", c.tp());
-        l.put("lambda", c.lambda());
-        l.put("weightGradient", c.weightGradient().name().toLowerCase(Locale.ROOT));
+        l.put("type", loss.type());
+        if (loss.isRankedListLoss()) {
+            RankedListLossConfig c = loss.config();
+            l.put("implementation", loss.implementation().configName());
+            l.put("preset", loss.preset());
+            l.put("alpha", c.alpha());
+            l.put("margin", c.margin());
+            l.put("tn", c.tn());
+            l.put("tp", c.tp());
+            l.put("lambda", c.lambda());
+            l.put("weightGradient", c.weightGradient().name().toLowerCase(Locale.ROOT));
+        } else if (loss.baseline() instanceof ContrastiveLossConfig c) {
+            l.put("positiveMargin", c.positiveMargin());
+            l.put("negativeMargin", c.negativeMargin());
+        } else if (loss.baseline() instanceof TripletLossConfig c) {
+            l.put("margin", c.margin());
+            l.put("mining", c.mining() == TripletLossConfig.Mining.BATCH_HARD ? "batch-hard" : "semi-hard");
+        } else if (loss.baseline() instanceof LiftedStructureLossConfig c) {
+            l.put("margin", c.margin());
+        } else if (loss.baseline() instanceof MultiSimilarityLossConfig c) {
+            l.put("alpha", c.alpha());
+            l.put("beta", c.beta());
+            l.put("lambda", c.lambda());
+            l.put("epsilon", c.epsilon());
+        }
         m.put("loss", l);
         Map<String, Object> o = new LinkedHashMap<>();
         o.put("type", optimizer.type());

@@ -1,14 +1,14 @@
 package org.rll4j.app.run;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.rll4j.loss.RankedListLossConfig;
 
 /**
- * Tells a diverging run from a healthy one, from what the Ranked List Loss can and cannot be.
+ * Tells a diverging run from a healthy one, from what the loss can and cannot be.
  *
- * <p>With L2-normalised embeddings every distance lies in [0, 2], so a query's loss is at most
- * {@code (2 - (alpha - m)) + lambda * alpha} (both hinges at their largest), and a network's score
- * (the sum of its heads' batch means) at most {@code heads} times that: the <em>bound</em>. A score above
+ * <p>With L2-normalised embeddings every distance lies in [0, 2], so each loss's batch mean has an upper
+ * bound (for the Ranked List Loss {@code (2 - (alpha - m)) + lambda * alpha}, both hinges at their largest;
+ * {@code RankedListLossConfig.maxBatchMean}, {@code MetricLossConfig.maxBatchMean}), and a network's score
+ * (the sum of its heads' batch means) is at most {@code heads} times that: the <em>bound</em>. A score above
  * it comes from the regularisation terms DL4J adds to the score, i.e. from weights growing without
  * limit. Hence:
  * <ul>
@@ -29,11 +29,11 @@ final class DivergenceGuard {
     private long count;
 
     /**
-     * @param loss the loss settings
+     * @param maxBatchMean the loss's largest batch mean (one head)
      * @param heads loss outputs of the network (3 for RLL-(L,M,H))
      */
-    DivergenceGuard(RankedListLossConfig loss, int heads) {
-        this.bound = heads * (2 - loss.positiveBoundary() + loss.lambda() * loss.alpha());
+    DivergenceGuard(double maxBatchMean, int heads) {
+        this.bound = heads * maxBatchMean;
     }
 
     /** The largest score the loss alone can reach. */
@@ -47,7 +47,7 @@ final class DivergenceGuard {
             return "the loss is " + score;
         }
         if (score > DIVERGED_FACTOR * bound) {
-            return String.format(java.util.Locale.ROOT, "the loss is %.4g, far above the %.4g the Ranked List Loss can reach "
+            return String.format(java.util.Locale.ROOT, "the loss is %.4g, far above the %.4g the loss can reach "
                     + "(the weights are growing without limit)", score, bound);
         }
         sum += score;
@@ -70,7 +70,7 @@ final class DivergenceGuard {
         }
         if (mean > CHECKPOINT_FACTOR * bound) {
             return String.format(java.util.Locale.ROOT, "the mean loss since the last checkpoint, %.4g, is above the %.4g the "
-                    + "Ranked List Loss can reach", mean, bound);
+                    + "loss can reach", mean, bound);
         }
         return null;
     }

@@ -312,7 +312,7 @@ public final class Trainer {
                 s.imagesPerClass(), o.type(), o.learningRate(), ModelFactory.schedule(o) == null ? ""
                         : String.format(Locale.ROOT, " x %s every %d iterations", o.decay(), o.decayEvery()));
         Position pos = new Position(at);
-        DivergenceGuard guard = new DivergenceGuard(config.loss().config(), net.getNumOutputArrays());
+        DivergenceGuard guard = new DivergenceGuard(config.loss().maxBatchMean(sampler.batchSize()), net.getNumOutputArrays());
         double secondsBefore = at.seconds();
         long startNanos = System.nanoTime();
         Progress progress = new Progress(out, total, sampler.batchSize());
@@ -390,9 +390,9 @@ public final class Trainer {
         summary.add(data.description());
         summary.add(String.format(Locale.ROOT, "model: %s, %s head, D = %d%s, %,d parameters", m.backbone(), m.head(),
                 m.embeddingDim(), m.multiLevel() ? ", multi-level" : "", net.numParams()));
-        summary.add(String.format(Locale.ROOT, "training: %d iterations of %d classes x %d images, %s lr %s, loss %s %s",
+        summary.add(String.format(Locale.ROOT, "training: %d iterations of %d classes x %d images, %s lr %s, loss %s",
                 pos.iteration, s.classesPerBatch(), s.imagesPerClass(), config.optimizer().type(),
-                config.optimizer().learningRate(), config.loss().preset(), config.loss().config()));
+                config.optimizer().learningRate(), config.loss().describe()));
         summary.add(String.format(Locale.ROOT, "training time %.0f s (this process: %.0f s)",
                 secondsBefore + (System.nanoTime() - startNanos) / 1e9, (System.nanoTime() - startNanos) / 1e9));
         if (!lastResult.skipped().isEmpty()) {

@@ -83,7 +83,44 @@ class ConfigLoaderTest {
     void lossValuesAreValidatedByTheLossConfig() {
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("loss.alpha=0.1",
                 "loss.margin=0.4")));
-        assertEquals(true, e.getMessage().startsWith("loss: "), e.getMessage());
+        assertEquals(true, e.getMessage().startsWith("loss (type rll): margin must be in [0, alpha]"), e.getMessage());
+        ConfigException baseline = assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("loss.type=contrastive",
+                "loss.negativeMargin=0")));
+        assertEquals("loss (type contrastive): negativeMargin (m_n) must be finite and > positiveMargin = 0.0, found 0.0",
+                baseline.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "contrastive|loss.positiveMargin=0.1,loss.negativeMargin=0.9|ContrastiveLossConfig{positiveMargin=0.1, negativeMargin=0.9}",
+        "triplet|loss.margin=0.3,loss.mining=semi-hard|TripletLossConfig{margin=0.3, mining=SEMI_HARD}",
+        "triplet||TripletLossConfig{margin=0.2, mining=BATCH_HARD}",
+        "lifted-structure|loss.margin=0.5|LiftedStructureLossConfig{margin=0.5}",
+        "n-pair||NPairLossConfig{}",
+        "multi-similarity|loss.beta=40|MultiSimilarityLossConfig{alpha=2.0, beta=40.0, lambda=0.5, epsilon=0.1}"})
+    void everyBaselineLossIsSelectedWithItsOwnKeysAndSurvivesTheSnapshot(String type, String overrides, String expected)
+            throws Exception {
+        List<String> all = new java.util.ArrayList<>(List.of("loss.type=" + type));
+        if (overrides != null) {
+            all.addAll(List.of(overrides.split(",")));
+        }
+        RunConfig c = ConfigLoader.load(null, all);
+        assertEquals(type, c.loss().type());
+        assertEquals(expected, c.loss().baseline().toString());
+        assertEquals(c, ConfigLoader.fromYaml(ConfigLoader.toYaml(c)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "loss.tn=5|unknown key 'loss.tn' in 'loss'; allowed keys: [negativeMargin, positiveMargin, type]",
+        "loss.mining=hard|unknown key 'loss.mining' in 'loss'; allowed keys: [negativeMargin, positiveMargin, type]"})
+    void aKeyOfAnotherLossIsRejected(String override, String message) {
+        assertEquals(message, assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, List.of("loss.type=contrastive", override))).getMessage());
+        assertEquals("loss.type must be one of [rll, contrastive, triplet, lifted-structure, n-pair, multi-similarity], found 'arcface'",
+                assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of("loss.type=arcface"))).getMessage());
+        assertEquals("loss.mining must be one of [batch-hard, semi-hard], found 'hard'", assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, List.of("loss.type=triplet", "loss.mining=hard"))).getMessage());
     }
 
     @Test

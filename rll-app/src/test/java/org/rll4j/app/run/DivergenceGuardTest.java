@@ -20,16 +20,16 @@ class DivergenceGuardTest {
     @Test
     void theLossBoundOfTheRankedListLossSeparatesDivergenceFromTraining() {
         // paper: alpha 1.2, m 0.4, lambda 1 -> a query's loss is at most (2 - 0.8) + 1.2 = 2.4; three heads: 7.2
-        DivergenceGuard guard = new DivergenceGuard(org.rll4j.loss.RankedListLossConfig.paper(), 3);
+        DivergenceGuard guard = new DivergenceGuard(org.rll4j.loss.RankedListLossConfig.paper().maxBatchMean(), 3);
         assertEquals(7.2, guard.bound(), 1e-12);
         assertEquals(null, guard.check(7.0));
         assertEquals(null, guard.check(700.0), "above the bound (regularisation) but not yet diverged");
         assertEquals("the loss is NaN", guard.check(Double.NaN));
         assertEquals("the loss is Infinity", guard.check(Double.POSITIVE_INFINITY));
-        assertTrue(guard.check(3e18).startsWith("the loss is 3.000e+18, far above the 7.200 the Ranked List Loss can reach"));
+        assertTrue(guard.check(3e18).startsWith("the loss is 3.000e+18, far above the 7.200 the loss can reach"));
         assertEquals(353.5, guard.recentMean(), 1e-9, "the healthy scores only");
         ComputationGraph net = TinyGraph.net();
-        assertTrue(guard.checkpointProblem(net).startsWith("the mean loss since the last checkpoint, 353.5, is above the 7.200 the Ranked List Loss can reach"));
+        assertTrue(guard.checkpointProblem(net).startsWith("the mean loss since the last checkpoint, 353.5, is above the 7.200 the loss can reach"));
         assertEquals(Double.NaN, guard.recentMean(), "a new window starts");
         guard.check(1.0);
         assertEquals(null, guard.checkpointProblem(net));
