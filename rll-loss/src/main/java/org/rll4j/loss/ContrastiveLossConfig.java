@@ -126,7 +126,7 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
      * The terms: {@code dL(i)/dd_ij = 1/|P_i|} for a positive beyond {@code m_p}, {@code -1/|N_i|} for a negative
      * within {@code m_n}, 0 otherwise (a hinge exactly at its margin has derivative 0).
      */
-    private static final class ContrastiveTerms implements PairwiseEngine.PairTerms {
+    private static final class ContrastiveTerms implements PairwiseEngine.DistanceTerms {
         /** Margin on squared distances for skipping pairs that cost nothing (Gram rounding is ~1e-7). */
         private static final double SQ_SLACK = 1e-4;
 
@@ -136,16 +136,6 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
         ContrastiveTerms(double mp, double mn) {
             this.mp = mp;
             this.mn = mn;
-        }
-
-        @Override
-        public boolean usesDistances() {
-            return true;
-        }
-
-        @Override
-        public boolean usesSimilarities() {
-            return false;
         }
 
         @Override

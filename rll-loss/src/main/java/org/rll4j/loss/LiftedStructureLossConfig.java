@@ -88,17 +88,7 @@ public final class LiftedStructureLossConfig extends MetricLossConfig {
      * {@code s_i = sum_{N_i} exp(m - d_ik - r_i)}; a pair's log-sum-exp is {@code a + log(s_i e^{r_i - a} +
      * s_j e^{r_j - a})} with {@code a = max(r_i, r_j)}. {@code dJ/dd_ij = 1}, {@code dJ/dd_ik = -e^{m - d_ik - a} / Z'}.
      */
-    private record Terms(double margin) implements PairwiseEngine.PairTerms {
-
-        @Override
-        public boolean usesDistances() {
-            return true;
-        }
-
-        @Override
-        public boolean usesSimilarities() {
-            return false;
-        }
+    private record Terms(double margin) implements PairwiseEngine.DistanceTerms {
 
         @Override
         public void evaluate(PairwiseEngine.Pairs pairs, double[] loss, double[] gradD, double[] gradS) {

@@ -165,17 +165,7 @@ public final class MultiSimilarityLossConfig extends MetricLossConfig {
      * {@code dL/ds_ik = exp(b_k) / (1 + sum exp(b))} with {@code b_k = beta (s_ik - lambda)}; mining is
      * piecewise constant and carries no gradient.
      */
-    private record Terms(double alpha, double beta, double lambda, double epsilon) implements PairwiseEngine.PairTerms {
-
-        @Override
-        public boolean usesDistances() {
-            return false;
-        }
-
-        @Override
-        public boolean usesSimilarities() {
-            return true;
-        }
+    private record Terms(double alpha, double beta, double lambda, double epsilon) implements PairwiseEngine.SimilarityTerms {
 
         @Override
         public void evaluate(PairwiseEngine.Pairs pairs, double[] loss, double[] gradD, double[] gradS) {

@@ -63,18 +63,8 @@ public final class NPairLossConfig extends MetricLossConfig {
      * With {@code Z_ip = 1 + sum_k exp(s_ik - s_ip)} and {@code w_k = exp(s_ik - s_ip) / Z_ip}:
      * {@code dl/ds_ik = w_k}, {@code dl/ds_ip = -(1 - 1/Z_ip)}, each divided by {@code |P_i|}.
      */
-    private static final class Terms implements PairwiseEngine.PairTerms {
+    private static final class Terms implements PairwiseEngine.SimilarityTerms {
         static final Terms INSTANCE = new Terms();
-
-        @Override
-        public boolean usesDistances() {
-            return false;
-        }
-
-        @Override
-        public boolean usesSimilarities() {
-            return true;
-        }
 
         @Override
         public void evaluate(PairwiseEngine.Pairs pairs, double[] loss, double[] gradD, double[] gradS) {

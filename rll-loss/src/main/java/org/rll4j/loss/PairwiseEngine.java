@@ -81,6 +81,32 @@ final class PairwiseEngine {
         void evaluate(Pairs pairs, double[] loss, double[] gradD, double[] gradS);
     }
 
+    /** A loss that reads distances only. */
+    interface DistanceTerms extends PairTerms {
+        @Override
+        default boolean usesDistances() {
+            return true;
+        }
+
+        @Override
+        default boolean usesSimilarities() {
+            return false;
+        }
+    }
+
+    /** A loss that reads similarities only (no distance is computed). */
+    interface SimilarityTerms extends PairTerms {
+        @Override
+        default boolean usesDistances() {
+            return false;
+        }
+
+        @Override
+        default boolean usesSimilarities() {
+            return true;
+        }
+    }
+
     /** The batch's pairs, row-major {@code B x B}. */
     static final class Pairs {
         private final int size;

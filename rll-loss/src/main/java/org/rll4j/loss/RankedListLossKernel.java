@@ -17,7 +17,7 @@ package org.rll4j.loss;
  * gradient takes about 2 ms on 2 cores ({@code rll bench loss}); a collapsed batch (all pairs close) about
  * 17-21 ms, for the close pairs' exact differences.
  */
-final class RankedListLossKernel implements PairwiseEngine.PairTerms {
+final class RankedListLossKernel implements PairwiseEngine.DistanceTerms {
 
     /** Margin on squared distances for skipping pairs that cannot violate (Gram rounding is ~1e-7). */
     private static final double SQ_SLACK = 1e-4;
@@ -37,16 +37,6 @@ final class RankedListLossKernel implements PairwiseEngine.PairTerms {
     /** The loss's terms for the engine. */
     static RankedListLossKernel of(RankedListLossConfig cfg) {
         return new RankedListLossKernel(cfg);
-    }
-
-    @Override
-    public boolean usesDistances() {
-        return true;
-    }
-
-    @Override
-    public boolean usesSimilarities() {
-        return false;
     }
 
     @Override

@@ -136,17 +136,7 @@ public final class TripletLossConfig extends MetricLossConfig {
     }
 
     /** Each active triplet adds {@code +w} to {@code dL/dd_ip} and {@code -w} to {@code dL/dd_in}. */
-    private record Terms(double margin, Mining mining) implements PairwiseEngine.PairTerms {
-
-        @Override
-        public boolean usesDistances() {
-            return true;
-        }
-
-        @Override
-        public boolean usesSimilarities() {
-            return false;
-        }
+    private record Terms(double margin, Mining mining) implements PairwiseEngine.DistanceTerms {
 
         @Override
         public void evaluate(PairwiseEngine.Pairs pairs, double[] loss, double[] gradD, double[] gradS) {

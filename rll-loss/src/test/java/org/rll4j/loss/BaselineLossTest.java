@@ -15,9 +15,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -33,6 +32,7 @@ import org.nd4j.linalg.learning.config.NoOp;
  * The baseline losses on the shared engine, each against its brute-force reference ({@link ReferenceBaselineLosses})
  * and finite differences of it, DL4J's gradient check, degenerate batches, training, round trips and errors.
  */
+@ExtendWith(DoublePrecision.class)
 class BaselineLossTest {
 
     static final MetricLossConfig[] CONFIGS = {
@@ -46,21 +46,6 @@ class BaselineLossTest {
         MultiSimilarityLossConfig.defaults(),
         MultiSimilarityLossConfig.builder().alpha(3).beta(20).lambda(0.3).epsilon(0.2).build(),
     };
-
-    private static DataType defaultType;
-    private static DataType defaultFloatType;
-
-    @BeforeAll
-    static void doublePrecision() {
-        defaultType = Nd4j.dataType();
-        defaultFloatType = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(defaultType, defaultFloatType);
-    }
 
     record Batch(String name, double[][] x, long[] y, boolean smooth) {
         @Override

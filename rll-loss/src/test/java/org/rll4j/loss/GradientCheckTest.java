@@ -9,9 +9,8 @@ import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,22 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * </ul>
  */
 @Tag("gradient-check")
+@ExtendWith(DoublePrecision.class)
 class GradientCheckTest {
-
-    private static DataType defaultType;
-    private static DataType defaultFloatType;
-
-    @BeforeAll
-    static void doublePrecision() {
-        defaultType = Nd4j.dataType();
-        defaultFloatType = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(defaultType, defaultFloatType);
-    }
 
     static Stream<Arguments> exactGradientCases() {
         RankedListLossConfig t0 = RankedListLossConfig.builder().tn(0).tp(0).build();
