@@ -153,9 +153,10 @@ public final class ConfigLoader {
         String normalization = d.choice("normalization", "unit", List.of("unit", "imagenet", "caffe_bgr", "none"));
         double cropScaleMin = d.number("cropScaleMin", 0.6, 0.01, 1.0);
         double flip = d.number("flip", 0.5, 0.0, 1.0);
+        double validation = d.number("validation", 0.0, 0.0, 0.9);
         d.finish();
         RunConfig.Dataset dataset = new RunConfig.Dataset(format, root, split, test == null ? null : Path.of(test), imageSize,
-                resize, normalization, cropScaleMin, flip);
+                resize, normalization, cropScaleMin, flip, validation);
 
         Section s = top.section("sampler");
         RunConfig.Sampler sampler = new RunConfig.Sampler(s.integer("classesPerBatch", 128, 2, 100_000),

@@ -58,9 +58,12 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      * @param normalization {@code unit} (x/255), {@code imagenet}, {@code caffe_bgr} or {@code none}
      * @param cropScaleMin smallest area fraction of the training random resized crop (1 = no crop)
      * @param flip probability of a horizontal flip in training
+     * @param validation fraction of the training classes held out for tuning, in [0, 0.9]: when above 0 the run
+     *                   trains on the other training classes and evaluates on these (the test classes stay
+     *                   unseen); 0 = train on all training classes and evaluate on the test classes
      */
     public record Dataset(String format, Path root, String split, Path test, int imageSize, int resize,
-                          String normalization, double cropScaleMin, double flip) {
+                          String normalization, double cropScaleMin, double flip, double validation) {
         /** Validates. */
         public Dataset {
             if (resize < imageSize) {
@@ -273,7 +276,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
     public RunConfig withAbsolutePaths() {
         Dataset d = new Dataset(dataset.format(), absolute(dataset.root()), dataset.split(),
                 dataset.test() == null ? null : absolute(dataset.test()), dataset.imageSize(), dataset.resize(),
-                dataset.normalization(), dataset.cropScaleMin(), dataset.flip());
+                dataset.normalization(), dataset.cropScaleMin(), dataset.flip(), dataset.validation());
         String p = model.pretrained();
         Model m = p.equals("none") || p.equals("zoo") ? model : new Model(model.backbone(), model.widths(), model.head(),
                 model.embeddingDim(), model.multiLevel(), model.headBatchNorm(), model.dropout(), absolute(Path.of(p)).toString(),
@@ -304,6 +307,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         d.put("imageSize", dataset.imageSize());
         d.put("resize", dataset.resize());
         d.put("normalization", dataset.normalization());
+        d.put("validation", dataset.validation());
         d.put("cropScaleMin", dataset.cropScaleMin());
         d.put("flip", dataset.flip());
         m.put("dataset", d);

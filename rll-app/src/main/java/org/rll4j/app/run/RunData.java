@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 
+import org.rll4j.app.config.ConfigException;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.data.ClassSplit;
 import org.rll4j.data.ClassSubsetSource;
@@ -50,6 +54,34 @@ public record RunData(ExampleSource train, ExampleSource query, ExampleSource ga
      * @throws IOException when a list or image file cannot be read
      */
     public static RunData open(RunConfig.Dataset d) throws IOException {
+        RunData data = openSplit(d);
+        return d.validation() > 0 ? data.validationSplit(d.validation()) : data;
+    }
+
+    /**
+     * This data with the last {@code round(fraction x n)} of the n sorted training classes held out as the
+     * evaluation set (one-set protocol), the others to train on; the test classes are left out entirely. For
+     * tuning (e.g. a learning rate) without ever looking at the test classes.
+     *
+     * @throws ConfigException naming the counts when either part would have fewer than 2 classes
+     */
+    RunData validationSplit(double fraction) {
+        List<String> names = new ArrayList<>(train.labels().classNames());
+        Collections.sort(names);
+        int held = (int) Math.round(fraction * names.size());
+        if (held < 2 || names.size() - held < 2) {
+            throw new ConfigException(String.format(Locale.ROOT, "dataset.validation %s of %d training classes holds "
+                    + "out %d; both parts need at least 2 classes: choose a fraction between %.3f and %.3f", fraction, names.size(),
+                    held, 1.5 / names.size(), (names.size() - 1.5) / names.size()));
+        }
+        ClassSubsetSource kept = ClassSubsetSource.of(train, names.subList(0, names.size() - held));
+        ClassSubsetSource validation = ClassSubsetSource.of(train, names.subList(names.size() - held, names.size()));
+        return new RunData(kept, validation, null, trainPipeline, testPipeline, String.format(Locale.ROOT,
+                "%s; validation: train %d images of %d classes, evaluate on %d images of the last %d training classes "
+                        + "(test classes unused)", description, kept.size(), kept.labels().numClasses(), validation.size(), held));
+    }
+
+    private static RunData openSplit(RunConfig.Dataset d) throws IOException {
         Path root = d.root();
         if (!Files.exists(root)) {
             throw new NoSuchFileException(root.toString(), null, "dataset.root does not exist (format " + d.format()
