@@ -20,12 +20,29 @@ public final class BenchMain {
             System.out.println("       ./rll bench data [--images N] [--epochs N]");
             System.out.println("       ./rll bench models [--steps N] [--large 0|1]");
             System.out.println("       ./rll bench eval [--n N] [--classes N] [--dims 0|D] [--block N] [--kmeans-iters N]");
+            System.out.println("       ./rll bench accuracy [--quick] [--seeds N] [--out DIR]");
             System.out.println("  loss   Ranked List Loss forward+backward at the paper's batch shapes, vs the brute-force reference");
             System.out.println("  data   images/s of the training image pipeline with 1 and 2 workers, vs decoding alone");
             System.out.println("  models training step per image, RLL head vs softmax head (small CNN; BN-Inception at 227 with --large 1)");
             System.out.println("  eval   retrieval metrics at SOP scale (60,502 x 11,316 classes, D = 128 and 512 unless --dims D) vs the bare GEMM;");
             System.out.println("         k-means/NMI with --kmeans-iters iterations (default 10; 0 skips it)");
+            System.out.println("  accuracy every loss (RLL and the baselines) trained the same way, each with its learning rate from a");
+            System.out.println("         validation split of the training classes, on unseen classes: emoji (multi-level, single-head),");
+            System.out.println("         Fashion-MNIST; 3 seeds (--quick: 1 seed, emoji multi-level, half the iterations); resumes in --out");
             System.exit(args.length == 0 ? 2 : 0);
+        }
+        if (args[0].equals("accuracy")) {
+            org.rll4j.natives.FastPaths.enable(); // as ./rll trains: DL4J's oneDNN layer helpers on
+            try {
+                AccuracyBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                System.exit(2);
+            } catch (java.io.IOException e) {
+                System.err.println("bench accuracy: " + e);
+                System.exit(3);
+            }
+            return;
         }
         java.util.Map<String, Integer> options = new java.util.HashMap<>(java.util.Map.of(
                 "--warmup", 30, "--runs", 100, "--images", 1200, "--epochs", 3, "--steps", 5, "--large", 0));
@@ -48,7 +65,7 @@ public final class BenchMain {
             case "eval" -> EvalBenchmark.run(options.get("--n"), options.get("--classes"), options.get("--dims"),
                     options.get("--block"), options.get("--kmeans-iters"));
             default -> {
-                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data, models, eval");
+                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data, models, eval, accuracy");
                 System.exit(2);
             }
         }

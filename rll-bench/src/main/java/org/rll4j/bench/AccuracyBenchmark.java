@@ -1,0 +1,291 @@
+package org.rll4j.bench;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.rll4j.app.config.ConfigLoader;
+import org.rll4j.app.config.RunConfig;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.rll4j.app.run.AtomicFiles;
+import org.rll4j.app.run.MetricsLog;
+import org.rll4j.app.run.Trainer;
+
+/**
+ * {@code ./rll bench accuracy}: every loss trained the same way on the same protocols, evaluated on unseen
+ * classes. Each training run goes through the app's {@link Trainer}, as {@code ./rll train} runs it: the same
+ * backbone, sampler, optimiser, schedule, augmentation, embedding size and iteration budget for every loss;
+ * only {@code loss.type} (and its learning rate) changes.
+ *
+ * <ol>
+ *   <li><b>Learning rate</b>, per protocol and loss: short runs at each candidate (the protocol's rate x 0.5,
+ *       1, 2) on a validation split carved from the training classes ({@code dataset.validation = 0.2}: the
+ *       last 20% of the training classes; the test classes are never seen), first seed; the rate with the best
+ *       validation MAP@R is kept.</li>
+ *   <li><b>Runs</b>: each loss with its rate, for every seed, evaluated once at the end on the test classes
+ *       (raw pixels and the untrained network beside it, from the first loss's runs; the loss layer has no
+ *       parameters, so the untrained network is the same for every loss).</li>
+ *   <li><b>Results</b>: {@code accuracy.json} (every run's final metrics, the chosen rates, wall times) and
+ *       {@code accuracy.md} (per protocol, per loss: mean and sample standard deviation over the seeds of
+ *       Recall@1/2/4/8, MAP@R, R-Precision, NMI, and the mean wall time of a run).</li>
+ * </ol>
+ * Every run has its own directory under {@code <out>/runs}; a run whose {@code metrics.json} holds a final
+ * evaluation is not repeated, so an interrupted benchmark continues where it stopped. Each run's console
+ * output goes to {@code <out>/logs}.
+ */
+final class AccuracyBenchmark {
+
+    /** A way of training and testing: a config file (or the built-in defaults) and settings for every run. */
+    record Protocol(String name, Path config, List<String> settings, int iterations, int quickIterations) {
+    }
+
+    /** A loss and the settings that select it. */
+    record Loss(String name, List<String> settings) {
+    }
+
+    static final List<Loss> LOSSES = List.of(
+            new Loss("rll", List.of("loss.type=rll")),
+            new Loss("contrastive", List.of("loss.type=contrastive")),
+            new Loss("triplet-batch-hard", List.of("loss.type=triplet", "loss.mining=batch-hard")),
+            new Loss("triplet-semi-hard", List.of("loss.type=triplet", "loss.mining=semi-hard")),
+            new Loss("lifted-structure", List.of("loss.type=lifted-structure")),
+            new Loss("n-pair", List.of("loss.type=n-pair")),
+            new Loss("multi-similarity", List.of("loss.type=multi-similarity")));
+
+    /** The metrics of the tables, in order, as the evaluator names them. */
+    static final List<String> METRICS = List.of("Recall@1", "Recall@2", "Recall@4", "Recall@8", "MAP@R", "R-Precision",
+            "NMI (arithmetic)");
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final double[] LR_FACTORS = {0.5, 1, 2};
+    private static final double VALIDATION = 0.2;
+
+    private final Path out;
+    private final boolean quick;
+    private final int seeds;
+    private final List<Protocol> protocols;
+    private final List<Loss> losses;
+    private final PrintStream console;
+
+    AccuracyBenchmark(Path out, boolean quick, int seeds, List<Protocol> protocols, List<Loss> losses, PrintStream console) {
+        this.out = out;
+        this.quick = quick;
+        this.seeds = seeds;
+        this.protocols = protocols;
+        this.losses = losses;
+        this.console = console;
+    }
+
+    /**
+     * {@code ./rll bench accuracy [--quick] [--seeds N] [--out DIR]}: the full benchmark (3 seeds, all protocols),
+     * or {@code --quick} (1 seed, half the iterations, the emoji multi-level protocol only).
+     */
+    static void main(String[] args) throws IOException {
+        boolean quick = false;
+        Integer seeds = null;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--seeds" -> seeds = i + 1 < args.length ? Integer.parseInt(args[++i]) : null;
+                case "--out" -> out = i + 1 < args.length ? Path.of(args[++i]) : null;
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench accuracy; known: "
+                        + "--quick, --seeds N, --out DIR");
+            }
+        }
+        int n = seeds != null ? seeds : quick ? 1 : 3;
+        if (n < 1) {
+            throw new IllegalArgumentException("--seeds must be >= 1, found " + n);
+        }
+        Path dir = out != null ? out : Path.of("runs", quick ? "bench-accuracy-quick" : "bench-accuracy");
+        new AccuracyBenchmark(dir, quick, n, standardProtocols(quick), LOSSES, System.out).run();
+    }
+
+    /** The protocols of issue #15: the main job's emoji split (multi-level and single-head) and Fashion-MNIST 0-4 / 5-9. */
+    static List<Protocol> standardProtocols(boolean quick) {
+        List<Protocol> p = new ArrayList<>();
+        List<String> common = List.of("evaluation.every=0", "training.checkpointEvery=0", "ui.enabled=false");
+        p.add(new Protocol("emoji multi-level", null, common, 70, 35));
+        if (!quick) {
+            List<String> single = new ArrayList<>(common);
+            single.add("model.multiLevel=false");
+            p.add(new Protocol("emoji single-head", null, single, 70, 35));
+            p.add(new Protocol("fashion-mnist", Path.of("configs/fashion-mnist.yaml"), common, 500, 100));
+        }
+        return p;
+    }
+
+    /** One finished run: its final rows (label to metrics) and wall time. */
+    record RunResult(Map<String, Map<String, Double>> rows, double seconds) {
+    }
+
+    void run() throws IOException {
+        Files.createDirectories(out.resolve("logs"));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("mode", quick ? "quick" : "full");
+        json.put("seeds", seeds);
+        List<Object> protocolResults = new ArrayList<>();
+        StringBuilder md = new StringBuilder();
+        long start = System.nanoTime();
+        for (Protocol protocol : protocols) {
+            Map<String, Object> pj = new LinkedHashMap<>();
+            pj.put("protocol", protocol.name());
+            int iterations = quick ? protocol.quickIterations() : protocol.iterations();
+            pj.put("iterations", iterations);
+            Map<String, Double> chosen = new LinkedHashMap<>();
+            Map<String, List<RunResult>> results = new LinkedHashMap<>();
+            for (Loss loss : losses) {
+                double rate = chooseLearningRate(protocol, loss, iterations);
+                chosen.put(loss.name(), rate);
+                List<RunResult> runs = new ArrayList<>();
+                for (int s = 0; s < seeds; s++) {
+                    List<String> settings = new ArrayList<>(loss.settings());
+                    settings.add("optimizer.learningRate=" + rate);
+                    settings.add("seed=" + (42 + s));
+                    settings.add("evaluation.baselines=" + (loss == losses.get(0)));
+                    runs.add(train(protocol, iterations, settings, id(protocol, loss, "seed-" + (42 + s))));
+                }
+                results.put(loss.name(), runs);
+            }
+            pj.put("learningRates", chosen);
+            pj.put("runs", rawRuns(results));
+            protocolResults.add(pj);
+            md.append(table(protocol, iterations, chosen, results));
+        }
+        json.put("protocols", protocolResults);
+        json.put("wallSeconds", (System.nanoTime() - start) / 1e9);
+        AtomicFiles.writeString(out.resolve("accuracy.json"), JSON.writeValueAsString(json));
+        AtomicFiles.writeString(out.resolve("accuracy.md"), md.toString());
+        console.printf(Locale.ROOT, "%nwrote %s and %s%n%s", out.resolve("accuracy.md"), out.resolve("accuracy.json"), md);
+    }
+
+    /** Short validation runs at each candidate rate; the best validation MAP@R wins (ties: the protocol's rate). */
+    private double chooseLearningRate(Protocol protocol, Loss loss, int iterations) throws IOException {
+        double base = ConfigLoader.load(protocol.config(), protocol.settings()).optimizer().learningRate();
+        double best = base;
+        double bestMap = Double.NEGATIVE_INFINITY;
+        for (double f : LR_FACTORS) {
+            double rate = base * f;
+            List<String> settings = new ArrayList<>(loss.settings());
+            settings.add("optimizer.learningRate=" + rate);
+            settings.add("dataset.validation=" + VALIDATION);
+            settings.add("evaluation.baselines=false");
+            RunResult r = train(protocol, Math.max(1, iterations / 2), settings, id(protocol, loss, "lr-" + rate));
+            double map = r.rows().get("trained").get("MAP@R");
+            if (map > bestMap || map == bestMap && f == 1) {
+                bestMap = map;
+                best = rate;
+            }
+        }
+        console.printf(Locale.ROOT, "%-18s %-20s learning rate %s (validation MAP@R %.4f)%n", protocol.name(), loss.name(), best, bestMap);
+        return best;
+    }
+
+    private static String id(Protocol protocol, Loss loss, String run) {
+        return protocol.name().replace(' ', '-') + "/" + loss.name() + "/" + run;
+    }
+
+    /** Trains one run, or reads it back when an earlier (interrupted) benchmark finished it. */
+    private RunResult train(Protocol protocol, int iterations, List<String> settings, String id) throws IOException {
+        Path dir = out.resolve("runs").resolve(id);
+        Path done = dir.resolve("bench-result.json");
+        if (Files.isRegularFile(done) && Files.isRegularFile(dir.resolve("metrics.json"))) {
+            RunResult r = result(MetricsLog.read(dir), Double.parseDouble(Files.readString(done).trim()));
+            console.printf(Locale.ROOT, "%-48s done before (R@1 %.4f)%n", id, r.rows().get("trained").get("Recall@1"));
+            return r;
+        }
+        List<String> all = new ArrayList<>(protocol.settings());
+        all.addAll(settings);
+        all.add("training.iterations=" + iterations);
+        RunConfig config = ConfigLoader.load(protocol.config(), all);
+        Path log = out.resolve("logs").resolve(id.replace('/', '_') + ".log");
+        long t0 = System.nanoTime();
+        Trainer.Result result;
+        try (OutputStream file = Files.newOutputStream(log); PrintStream ps = new PrintStream(file, true, StandardCharsets.UTF_8)) {
+            result = new Trainer(config, dir, ps).overwrite(true).train("# rll bench accuracy: " + id);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        RunResult r = result(result.metrics(), seconds);
+        AtomicFiles.writeString(done, String.format(Locale.ROOT, "%.3f%n", seconds));
+        console.printf(Locale.ROOT, "%-48s R@1 %.4f  MAP@R %.4f  %5.0f s%n", id, r.rows().get("trained").get("Recall@1"),
+                r.rows().get("trained").get("MAP@R"), seconds);
+        return r;
+    }
+
+    private static RunResult result(MetricsLog log, double seconds) {
+        Map<String, Map<String, Double>> rows = new LinkedHashMap<>();
+        for (MetricsLog.Evaluation e : log.finalRows()) {
+            rows.put(e.label(), e.values());
+        }
+        if (!rows.containsKey("trained")) {
+            throw new IllegalStateException("a finished run has no final evaluation of the trained network");
+        }
+        return new RunResult(rows, seconds);
+    }
+
+    private static List<Object> rawRuns(Map<String, List<RunResult>> results) {
+        List<Object> list = new ArrayList<>();
+        results.forEach((loss, runs) -> {
+            for (int s = 0; s < runs.size(); s++) {
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("loss", loss);
+                r.put("seed", 42 + s);
+                r.put("seconds", runs.get(s).seconds());
+                r.put("rows", runs.get(s).rows());
+                list.add(r);
+            }
+        });
+        return list;
+    }
+
+    /** Mean and sample standard deviation ("0.2791 ± 0.0040"; one value: no spread). */
+    static String meanSd(double[] v) {
+        double mean = 0;
+        for (double x : v) {
+            mean += x / v.length;
+        }
+        if (v.length < 2) {
+            return String.format(Locale.ROOT, "%.4f", mean);
+        }
+        double ss = 0;
+        for (double x : v) {
+            ss += (x - mean) * (x - mean);
+        }
+        return String.format(Locale.ROOT, "%.4f ± %.4f", mean, Math.sqrt(ss / (v.length - 1)));
+    }
+
+    private String table(Protocol protocol, int iterations, Map<String, Double> rates, Map<String, List<RunResult>> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%n### %s (%d iterations, %d seed%s)%n%n", protocol.name(), iterations, seeds,
+                seeds == 1 ? "" : "s"));
+        sb.append("| model | learning rate | ").append(String.join(" | ", METRICS)).append(" | seconds per run |\n");
+        sb.append("|---|---|").append("---|".repeat(METRICS.size())).append("---|\n");
+        List<RunResult> first = results.values().iterator().next();
+        for (String baseline : List.of("raw pixels", "untrained")) {
+            if (first.get(0).rows().containsKey(baseline)) {
+                sb.append("| ").append(baseline).append(" | ");
+                for (String m : METRICS) {
+                    sb.append(" | ").append(meanSd(first.stream().mapToDouble(r -> r.rows().get(baseline).get(m)).toArray()));
+                }
+                sb.append(" | |\n");
+            }
+        }
+        results.forEach((loss, runs) -> {
+            sb.append("| ").append(loss).append(" | ").append(rates.get(loss));
+            for (String m : METRICS) {
+                sb.append(" | ").append(meanSd(runs.stream().mapToDouble(r -> r.rows().get("trained").get(m)).toArray()));
+            }
+            sb.append(String.format(Locale.ROOT, " | %.0f |%n", runs.stream().mapToDouble(RunResult::seconds).average().orElse(0)));
+        });
+        return sb.toString();
+    }
+}
