@@ -27,8 +27,8 @@ import org.rll4j.app.run.Trainer;
  * only {@code loss.type} (and its learning rate) changes.
  *
  * <ol>
- *   <li><b>Learning rate</b>, per protocol and loss: short runs at each candidate (the protocol's rate x 0.5,
- *       1, 2) on a validation split carved from the training classes ({@code dataset.validation = 0.2}: the
+ *   <li><b>Learning rate</b>, per protocol and loss: short runs (half the budget, a third with {@code --quick})
+ *       at each candidate (the protocol's rate x 0.5, 1, 2) on a validation split carved from the training classes ({@code dataset.validation = 0.2}: the
  *       last 20% of the training classes; the test classes are never seen), first seed; the rate with the best
  *       validation MAP@R is kept.</li>
  *   <li><b>Runs</b>: each loss with its rate, for every seed, evaluated once at the end on the test classes
@@ -38,8 +38,8 @@ import org.rll4j.app.run.Trainer;
  *       {@code accuracy.md} (per protocol, per loss: mean and sample standard deviation over the seeds of
  *       Recall@1/2/4/8, MAP@R, R-Precision, NMI, and the mean wall time of a run).</li>
  * </ol>
- * Every run has its own directory under {@code <out>/runs}; a run whose {@code metrics.json} holds a final
- * evaluation is not repeated, so an interrupted benchmark continues where it stopped. Each run's console
+ * Every run has its own directory under {@code <out>/runs}, named by protocol, loss, rate or seed and
+ * iterations; a run whose directory holds a finished result is not repeated, so an interrupted benchmark continues where it stopped. Each run's console
  * output goes to {@code <out>/logs}.
  */
 final class AccuracyBenchmark {
@@ -152,7 +152,7 @@ final class AccuracyBenchmark {
                     settings.add("optimizer.learningRate=" + rate);
                     settings.add("seed=" + (42 + s));
                     settings.add("evaluation.baselines=" + (loss == losses.get(0)));
-                    runs.add(train(protocol, iterations, settings, id(protocol, loss, "seed-" + (42 + s))));
+                    runs.add(train(protocol, iterations, settings, id(protocol, loss, "seed-" + (42 + s) + "-it" + iterations)));
                 }
                 results.put(loss.name(), runs);
             }
@@ -179,7 +179,8 @@ final class AccuracyBenchmark {
             settings.add("optimizer.learningRate=" + rate);
             settings.add("dataset.validation=" + VALIDATION);
             settings.add("evaluation.baselines=false");
-            RunResult r = train(protocol, Math.max(1, iterations / 2), settings, id(protocol, loss, "lr-" + rate));
+            int lrIterations = Math.max(1, iterations / (quick ? 3 : 2));
+            RunResult r = train(protocol, lrIterations, settings, id(protocol, loss, "lr-" + rate + "-it" + lrIterations));
             double map = r.rows().get("trained").get("MAP@R");
             if (map > bestMap || map == bestMap && f == 1) {
                 bestMap = map;
