@@ -8,15 +8,17 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * The contrastive loss (R. Hadsell, S. Chopra, Y. LeCun, "Dimensionality Reduction by Learning an Invariant
- * Mapping", CVPR 2006) with a positive and a negative margin, in the form pytorch-metric-learning's
- * {@code ContrastiveLoss} uses: on L2-normalised embeddings and Euclidean (not squared) distances {@code d_ij},
- * the loss of query {@code i} in a batch is
+ * Mapping", CVPR 2006) with a positive and a negative margin, the unsquared two-margin hinges of
+ * pytorch-metric-learning's {@code ContrastiveLoss}: on L2-normalised embeddings and Euclidean (not squared)
+ * distances {@code d_ij}, the loss of query {@code i} in a batch is
  * <pre>
  *   P_i = { j != i : y_ij = 1 }        N_i = { j : y_ij = 0 }
  *   L(i) = (1/|P_i|) sum_{P_i} [d_ij - m_p]_+  +  (1/|N_i|) sum_{N_i} [m_n - d_ij]_+
  * </pre>
- * with {@code [x]_+ = max(x, 0)}; an empty set contributes 0, and each set is averaged over all its pairs (not
- * only the non-zero ones). Positives closer than {@code m_p} and negatives farther than {@code m_n} cost
+ * with {@code [x]_+ = max(x, 0)}; an empty set contributes 0, and each set is averaged over all its pairs of
+ * the query. This averaging differs from pytorch-metric-learning's default reducer, which averages only the
+ * non-zero positive terms, and separately the non-zero negative terms, over the whole batch: with many
+ * negatives per query and few of them inside the margin, our form weights the negatives' push much less. Positives closer than {@code m_p} and negatives farther than {@code m_n} cost
  * nothing. Hadsell et al. square both hinges and use one margin ({@code m_p = 0}); the two-margin, unsquared form
  * is the one the "Metric Learning Reality Check" (Musgrave, Belongie and Lim, ECCV 2020) benchmarks. Defaults:
  * {@code m_p = 0}, {@code m_n = 1} (cosine similarity below 0.5 for negatives). Valid: {@code 0 <= m_p < m_n},
