@@ -16,6 +16,7 @@ import org.rll4j.app.config.ConfigLoader;
 import org.rll4j.app.config.RunConfig;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.rll4j.app.report.Plots;
 import org.rll4j.app.run.AtomicFiles;
 import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.Trainer;
@@ -36,7 +37,8 @@ import org.rll4j.app.run.Trainer;
  *       parameters, so the untrained network is the same for every loss).</li>
  *   <li><b>Results</b>: {@code accuracy.json} (every run's final metrics, the chosen rates, wall times) and
  *       {@code accuracy.md} (per protocol, per loss: mean and sample standard deviation over the seeds of
- *       Recall@1/2/4/8, MAP@R, R-Precision, NMI, and the mean wall time of a run).</li>
+ *       Recall@1/2/4/8, MAP@R, R-Precision, NMI, and the mean wall time of a run), with a Recall@1 bar chart per
+ *       protocol ({@code accuracy-<protocol>-r1.png}).</li>
  * </ol>
  * Every run has its own directory under {@code <out>/runs}, named by protocol, loss, rate or seed and
  * iterations; a run whose directory holds a finished result is not repeated, so an interrupted benchmark continues where it stopped. Each run's console
@@ -160,6 +162,9 @@ final class AccuracyBenchmark {
             pj.put("runs", rawRuns(results));
             protocolResults.add(pj);
             md.append(table(protocol, iterations, chosen, results));
+            String chart = "accuracy-" + protocol.name().replace(' ', '-') + "-r1.png";
+            AtomicFiles.writeBytes(out.resolve(chart), recallChart(protocol, results));
+            md.append("\n![Recall@1 per loss, ").append(protocol.name()).append("](").append(chart).append(")\n");
         }
         json.put("protocols", protocolResults);
         json.put("wallSeconds", (System.nanoTime() - start) / 1e9);
@@ -248,20 +253,49 @@ final class AccuracyBenchmark {
         return list;
     }
 
-    /** Mean and sample standard deviation ("0.2791 ± 0.0040"; one value: no spread). */
-    static String meanSd(double[] v) {
+    /** Recall@1 per model (mean, whiskers of one sample standard deviation), raw pixels and untrained first. */
+    private byte[] recallChart(Protocol protocol, Map<String, List<RunResult>> results) throws IOException {
+        List<String> labels = new ArrayList<>();
+        List<double[]> samples = new ArrayList<>();
+        List<RunResult> first = results.values().iterator().next();
+        for (String baseline : List.of("raw pixels", "untrained")) {
+            if (first.get(0).rows().containsKey(baseline)) {
+                labels.add(baseline);
+                samples.add(first.stream().mapToDouble(r -> r.rows().get(baseline).get("Recall@1")).toArray());
+            }
+        }
+        results.forEach((loss, runs) -> {
+            labels.add(loss);
+            samples.add(runs.stream().mapToDouble(r -> r.rows().get("trained").get("Recall@1")).toArray());
+        });
+        double[] means = new double[labels.size()];
+        double[] sds = new double[labels.size()];
+        for (int i = 0; i < means.length; i++) {
+            double[] m = meanAndSd(samples.get(i));
+            means[i] = m[0];
+            sds[i] = m[1];
+        }
+        return Plots.bars("Recall@1 on unseen classes, " + protocol.name() + " (" + seeds + " seed" + (seeds == 1 ? "" : "s")
+                + ", bars: mean, whiskers: s.d.)", labels, means, sds);
+    }
+
+    /** {mean, sample standard deviation} (the deviation is 0 for a single value). */
+    static double[] meanAndSd(double[] v) {
         double mean = 0;
         for (double x : v) {
             mean += x / v.length;
-        }
-        if (v.length < 2) {
-            return String.format(Locale.ROOT, "%.4f", mean);
         }
         double ss = 0;
         for (double x : v) {
             ss += (x - mean) * (x - mean);
         }
-        return String.format(Locale.ROOT, "%.4f ± %.4f", mean, Math.sqrt(ss / (v.length - 1)));
+        return new double[] {mean, v.length < 2 ? 0 : Math.sqrt(ss / (v.length - 1))};
+    }
+
+    /** Mean and sample standard deviation ("0.2791 ± 0.0040"; one value: no spread). */
+    static String meanSd(double[] v) {
+        double[] m = meanAndSd(v);
+        return v.length < 2 ? String.format(Locale.ROOT, "%.4f", m[0]) : String.format(Locale.ROOT, "%.4f ± %.4f", m[0], m[1]);
     }
 
     private String table(Protocol protocol, int iterations, Map<String, Double> rates, Map<String, List<RunResult>> results) {

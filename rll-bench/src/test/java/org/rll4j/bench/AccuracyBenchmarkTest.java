@@ -40,6 +40,9 @@ class AccuracyBenchmarkTest {
                 && md.contains("| contrastive | "), md);
         String json = Files.readString(dir.resolve("accuracy.json"));
         assertTrue(json.contains("\"learningRates\"") && json.contains("\"Recall@1\""), json);
+        assertTrue(md.contains("![Recall@1 per loss, tiny emoji](accuracy-tiny-emoji-r1.png)"), md);
+        assertTrue(javax.imageio.ImageIO.read(dir.resolve("accuracy-tiny-emoji-r1.png").toFile()).getHeight() == 40 + 40 + 4 * 30,
+                "a bar per model: raw pixels, untrained, rll, contrastive");
         // 2 losses x (3 validation runs + 1 seed)
         assertEquals(8, Files.list(dir.resolve("logs")).count());
 

@@ -90,11 +90,7 @@ public final class Plots {
         int top = 40;
         int bottom = 50;
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, w, h);
+        Graphics2D g = blank(img);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.setColor(Color.BLACK);
         g.drawString(title, left, 25);
@@ -178,6 +174,71 @@ public final class Plots {
             c++;
         }
         return png(img, g);
+    }
+
+    /**
+     * Horizontal bars with error whiskers, one per label, for comparing models on one metric (e.g. R@1 mean and
+     * standard deviation over seeds); the axis starts at 0.
+     *
+     * @param title chart title
+     * @param labels bar labels, top to bottom
+     * @param values bar lengths (finite, at least 0)
+     * @param spreads half-length of each whisker (0 draws none)
+     * @return PNG bytes, 900 x (80 + 30 per bar)
+     */
+    public static byte[] bars(String title, List<String> labels, double[] values, double[] spreads) throws IOException {
+        if (labels.size() != values.length || values.length != spreads.length) {
+            throw new IllegalArgumentException("need one value and one spread per label, found " + labels.size() + " labels, "
+                    + values.length + " values and " + spreads.length + " spreads");
+        }
+        int w = 900;
+        int left = 200;
+        int right = 130;
+        int top = 40;
+        int row = 30;
+        int h = top + 40 + row * labels.size();
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = blank(img);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
+        g.setColor(Color.BLACK);
+        g.drawString(title, 10, 25);
+        double max = 1e-9;
+        for (int i = 0; i < values.length; i++) {
+            max = Math.max(max, values[i] + spreads[i]);
+        }
+        int pw = w - left - right;
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (int i = 0; i < values.length; i++) {
+            int y = top + i * row;
+            int len = (int) Math.round(values[i] / max * pw);
+            g.setColor(PALETTE[i % PALETTE.length]);
+            g.fillRect(left, y + 5, len, row - 10);
+            g.setColor(Color.BLACK);
+            g.drawString(labels.get(i), 10, y + row / 2 + 4);
+            if (spreads[i] > 0) {
+                int lo = left + (int) Math.round(Math.max(0, values[i] - spreads[i]) / max * pw);
+                int hi = left + (int) Math.round((values[i] + spreads[i]) / max * pw);
+                int mid = y + row / 2;
+                g.drawLine(lo, mid, hi, mid);
+                g.drawLine(lo, mid - 5, lo, mid + 5);
+                g.drawLine(hi, mid - 5, hi, mid + 5);
+            }
+            g.drawString(String.format(Locale.ROOT, spreads[i] > 0 ? "%.4f ± %.4f" : "%.4f", values[i], spreads[i]),
+                    left + pw + 8, y + row / 2 + 4);
+        }
+        g.setColor(Color.DARK_GRAY);
+        g.drawLine(left, top, left, top + row * values.length);
+        return png(img, g);
+    }
+
+    /** White, antialiased graphics on {@code img}. */
+    private static Graphics2D blank(BufferedImage img) {
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        return g;
     }
 
     private static byte[] png(BufferedImage img, Graphics2D g) throws IOException {
