@@ -129,9 +129,6 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
      * within {@code m_n}, 0 otherwise (a hinge exactly at its margin has derivative 0).
      */
     private static final class ContrastiveTerms implements PairwiseEngine.DistanceTerms {
-        /** Margin on squared distances for skipping pairs that cost nothing (Gram rounding is ~1e-7). */
-        private static final double SQ_SLACK = 1e-4;
-
         private final double mp;
         private final double mn;
 
@@ -142,7 +139,7 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
 
         @Override
         public boolean mayContribute(boolean sameClass, double squaredDistance) {
-            return sameClass ? squaredDistance > mp * mp - SQ_SLACK : squaredDistance < mn * mn + SQ_SLACK;
+            return PairwiseEngine.hingesMayContribute(sameClass, squaredDistance, mp, mn);
         }
 
         @Override
@@ -150,23 +147,20 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
             int b = pairs.size();
             for (int i = 0; i < b; i++) {
                 long id = pairs.id(i);
-                int positives = 0;
+                int positives = pairs.positives(i);
+                int negatives = pairs.negatives(i);
                 double sumPos = 0;
                 double sumNeg = 0;
                 for (int j = 0; j < b; j++) {
                     double dij = pairs.distance(i, j);   // NaN for pairs that cost nothing: every comparison fails
                     if (pairs.id(j) == id) {
-                        if (j != i) {
-                            positives++;
-                            if (dij > mp) {
-                                sumPos += dij - mp;
-                            }
+                        if (j != i && dij > mp) {
+                            sumPos += dij - mp;
                         }
                     } else if (dij < mn) {
                         sumNeg += mn - dij;
                     }
                 }
-                int negatives = b - 1 - positives;
                 loss[i] = (positives > 0 ? sumPos / positives : 0) + (negatives > 0 ? sumNeg / negatives : 0);
                 if (gradD == null) {
                     continue;

@@ -71,12 +71,8 @@ public final class NPairLossConfig extends MetricLossConfig {
             int b = pairs.size();
             for (int i = 0; i < b; i++) {
                 long id = pairs.id(i);
-                int positives = 0;
-                for (int j = 0; j < b; j++) {
-                    positives += j != i && pairs.id(j) == id ? 1 : 0;
-                }
-                int negatives = b - 1 - positives;
-                if (positives == 0 || negatives == 0) {
+                int positives = pairs.positives(i);
+                if (positives == 0 || pairs.negatives(i) == 0) {
                     continue;
                 }
                 for (int p = 0; p < b; p++) {

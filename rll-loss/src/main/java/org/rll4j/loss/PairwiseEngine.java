@@ -113,6 +113,7 @@ final class PairwiseEngine {
         private final long[] ids;
         private final double[] d;
         private final double[] s;
+        private int[] positives;           // counted on first use: not every loss needs them
 
         Pairs(int size, long[] ids, double[] d, double[] s) {
             this.size = size;
@@ -140,6 +141,24 @@ final class PairwiseEngine {
         double similarity(int i, int j) {
             return s[i * size + j];
         }
+
+        /** {@code |P_i|}: the other examples of {@code i}'s class. */
+        int positives(int i) {
+            if (positives == null) {
+                positives = new int[size];
+                for (int a = 0; a < size; a++) {
+                    for (int b = 0; b < size; b++) {
+                        positives[a] += b != a && ids[b] == ids[a] ? 1 : 0;
+                    }
+                }
+            }
+            return positives[i];
+        }
+
+        /** {@code |N_i|}: the examples of other classes. */
+        int negatives(int i) {
+            return size - 1 - positives(i);
+        }
     }
 
     /** Per-query losses and, if requested, {@code dS/dX}. */
@@ -152,6 +171,22 @@ final class PairwiseEngine {
             }
             return s;
         }
+    }
+
+    /**
+     * Slack on the Gram form's squared distances (whose rounding is about 1e-7) when a hinge loss skips pairs
+     * that cannot reach their hinge ({@link #hingesMayContribute}); the loss's exact comparisons happen later.
+     */
+    private static final double SKIP_SLACK = 1e-4;
+
+    /**
+     * {@link PairTerms#mayContribute} of a loss whose positives cost only beyond distance {@code positivesBeyond}
+     * and whose negatives cost only within distance {@code negativesWithin}, widened by {@link #SKIP_SLACK}.
+     */
+    static boolean hingesMayContribute(boolean sameClass, double squaredDistance, double positivesBeyond,
+                                       double negativesWithin) {
+        return sameClass ? squaredDistance > positivesBeyond * positivesBeyond - SKIP_SLACK
+                : squaredDistance < negativesWithin * negativesWithin + SKIP_SLACK;
     }
 
     /** Pairs whose Gram squared distance is below this are close pairs (see the class comment). */

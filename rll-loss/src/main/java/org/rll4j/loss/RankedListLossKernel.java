@@ -19,19 +19,10 @@ package org.rll4j.loss;
  */
 final class RankedListLossKernel implements PairwiseEngine.DistanceTerms {
 
-    /** Margin on squared distances for skipping pairs that cannot violate (Gram rounding is ~1e-7). */
-    private static final double SQ_SLACK = 1e-4;
-
     private final RankedListLossConfig cfg;
-    private final double posSkipBelow;
-    private final double negSkipAbove;
 
     private RankedListLossKernel(RankedListLossConfig cfg) {
         this.cfg = cfg;
-        // Squared-distance bounds beyond which a pair cannot violate, widened by far more than the
-        // Gram matrix's rounding error; the exact strict comparisons on d happen in evaluate.
-        this.posSkipBelow = cfg.positiveBoundary() * cfg.positiveBoundary() - SQ_SLACK;
-        this.negSkipAbove = cfg.alpha() * cfg.alpha() + SQ_SLACK;
     }
 
     /** The loss's terms for the engine. */
@@ -41,7 +32,7 @@ final class RankedListLossKernel implements PairwiseEngine.DistanceTerms {
 
     @Override
     public boolean mayContribute(boolean sameClass, double squaredDistance) {
-        return sameClass ? squaredDistance > posSkipBelow : squaredDistance < negSkipAbove;
+        return PairwiseEngine.hingesMayContribute(sameClass, squaredDistance, cfg.positiveBoundary(), cfg.alpha());
     }
 
     @Override

@@ -178,16 +178,8 @@ public final class TripletLossConfig extends MetricLossConfig {
         private double semiHard(PairwiseEngine.Pairs pairs, int i, double[] gradD) {
             int b = pairs.size();
             long id = pairs.id(i);
-            int positives = 0;
-            boolean anyNegative = false;
-            for (int j = 0; j < b; j++) {
-                if (pairs.id(j) == id) {
-                    positives += j != i ? 1 : 0;
-                } else {
-                    anyNegative = true;
-                }
-            }
-            if (positives == 0 || !anyNegative) {
+            int positives = pairs.positives(i);
+            if (positives == 0 || pairs.negatives(i) == 0) {
                 return 0;
             }
             double sum = 0;
