@@ -2,6 +2,7 @@ package org.rll4j.models;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -10,15 +11,14 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.IUpdater;
-import org.rll4j.loss.MetricLossConfig;
-import org.rll4j.loss.MetricLossLayer;
 import org.rll4j.loss.RankedListLossConfig;
-import org.rll4j.loss.RankedListLossImplementation;
 import org.rll4j.loss.RankedListLossLayer;
 
 /**
@@ -36,9 +36,9 @@ import org.rll4j.loss.RankedListLossLayer;
  * {@code <prefix>embedding} (the raw embedding) and
  * {@code <prefix>rll} (the loss; its output is the L2-normalised embedding). The embedding layer is
  * initialised with Xavier (Glorot) normal weights, which keeps the raw embedding's scale independent
- * of D; the loss normalises it anyway. The loss layer is {@link RankedListLossLayer} by default, or
- * {@link org.rll4j.loss.SameDiffRankedListLossLayer} with {@link Builder#implementation} SAMEDIFF (same values,
- * slower; see {@link RankedListLossImplementation}).
+ * of D; the loss normalises it anyway. The loss layer is a {@link RankedListLossLayer} by default
+ * ({@link Builder#loss}), or any loss layer of ours from {@link Builder#lossLayer}: the SameDiff form
+ * ({@link org.rll4j.loss.SameDiffRankedListLossLayer}) or a baseline ({@link org.rll4j.loss.MetricLossLayer}).
  */
 public final class EmbeddingHead {
 
@@ -54,18 +54,14 @@ public final class EmbeddingHead {
     private final int embeddingDim;
     private final boolean batchNorm;
     private final double dropout;
-    private final RankedListLossConfig loss;
-    private final RankedListLossImplementation implementation;
-    private final MetricLossConfig baseline;
+    private final Supplier<? extends Layer> lossLayer;
 
     private EmbeddingHead(Builder b) {
         this.kind = Objects.requireNonNull(b.kind, "kind must not be null");
         this.embeddingDim = b.embeddingDim;
         this.batchNorm = b.batchNorm;
         this.dropout = b.dropout;
-        this.loss = Objects.requireNonNull(b.loss, "loss must not be null");
-        this.implementation = Objects.requireNonNull(b.implementation, "implementation must not be null");
-        this.baseline = b.baseline;
+        this.lossLayer = Objects.requireNonNull(b.lossLayer, "lossLayer must not be null");
         if (embeddingDim < 1) {
             throw new IllegalArgumentException("embeddingDim must be >= 1, found " + embeddingDim);
         }
@@ -86,8 +82,7 @@ public final class EmbeddingHead {
 
     /** This head with another kind (the multi-level model uses POOLED_CONV for L and M). */
     public EmbeddingHead withKind(Kind other) {
-        return builder().kind(other).embeddingDim(embeddingDim).batchNorm(batchNorm).dropout(dropout).loss(loss)
-                .implementation(implementation).baseline(baseline).build();
+        return builder().kind(other).embeddingDim(embeddingDim).batchNorm(batchNorm).dropout(dropout).lossLayer(lossLayer).build();
     }
 
     /** The head's shape. */
@@ -98,16 +93,6 @@ public final class EmbeddingHead {
     /** Embedding width D. */
     public int embeddingDim() {
         return embeddingDim;
-    }
-
-    /** The loss hyper-parameters. */
-    public RankedListLossConfig loss() {
-        return loss;
-    }
-
-    /** Which layer computes the loss. */
-    public RankedListLossImplementation implementation() {
-        return implementation;
     }
 
     /**
@@ -153,7 +138,7 @@ public final class EmbeddingHead {
             embedding.dropOut(1 - dropout); // DL4J takes the retain probability
         }
         graph.addLayer(prefix + "embedding", withUpdater(embedding, updater).build(), last);
-        graph.addLayer(prefix + "rll", baseline != null ? MetricLossLayer.of(baseline) : implementation.layer(loss), prefix + "embedding");
+        graph.addLayer(prefix + "rll", lossLayer.get(), prefix + "embedding");
         return new Names(prefix + "embedding", prefix + "rll");
     }
 
@@ -172,8 +157,14 @@ public final class EmbeddingHead {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "EmbeddingHead{%s, D=%d, bn=%s, dropout=%s, %s, %s}", kind, embeddingDim, batchNorm,
-                dropout, baseline != null ? baseline : loss, baseline != null ? "kernel" : implementation.configName());
+        return String.format(Locale.ROOT, "EmbeddingHead{%s, D=%d, bn=%s, dropout=%s, %s}", kind, embeddingDim, batchNorm,
+                dropout, lossDescription());
+    }
+
+    /** The loss layer's class and, for a DL4J loss layer, its loss function with the hyper-parameters. */
+    private String lossDescription() {
+        Layer layer = lossLayer.get();
+        return layer.getClass().getSimpleName() + (layer instanceof LossLayer l ? " " + l.getLossFn() : "");
     }
 
     /**
@@ -189,9 +180,7 @@ public final class EmbeddingHead {
         private int embeddingDim = 512;
         private boolean batchNorm = true;
         private double dropout;
-        private RankedListLossConfig loss = RankedListLossConfig.paper();
-        private RankedListLossImplementation implementation = RankedListLossImplementation.KERNEL;
-        private MetricLossConfig baseline;
+        private Supplier<? extends Layer> lossLayer = () -> RankedListLossLayer.of(RankedListLossConfig.paper());
 
         private Builder() {
         }
@@ -220,24 +209,19 @@ public final class EmbeddingHead {
             return this;
         }
 
-        /** The Ranked List Loss settings; default {@link RankedListLossConfig#paper()}. */
+        /** A {@link RankedListLossLayer} with these settings; default {@link RankedListLossConfig#paper()}. */
         public Builder loss(RankedListLossConfig loss) {
-            this.loss = loss;
-            return this;
-        }
-
-        /** The loss layer; default {@link RankedListLossImplementation#KERNEL}. */
-        public Builder implementation(RankedListLossImplementation implementation) {
-            this.implementation = implementation;
-            return this;
+            Objects.requireNonNull(loss, "loss must not be null");
+            return lossLayer(() -> RankedListLossLayer.of(loss));
         }
 
         /**
-         * A baseline loss instead of the Ranked List Loss (for comparisons); default none. The loss layer is then a
-         * {@link MetricLossLayer}, still named {@code <prefix>rll}.
+         * Makes the loss layer of each head (a new one per call: the multi-level model has three), instead of
+         * {@link #loss}: e.g. {@code () -> SameDiffRankedListLossLayer.of(config)} or
+         * {@code () -> MetricLossLayer.of(baseline)}. The layer is named {@code <prefix>rll} whatever it computes.
          */
-        public Builder baseline(MetricLossConfig baseline) {
-            this.baseline = baseline;
+        public Builder lossLayer(Supplier<? extends Layer> lossLayer) {
+            this.lossLayer = lossLayer;
             return this;
         }
 

@@ -267,4 +267,15 @@ class EmbeddingModelTest {
                 m.network().getLayer("conv_1").conf().getLayer()).getIUpdater();
         assertEquals(0.005, conv.getLearningRate(5000, 0), 1e-12, "the backbone's step schedule is back after the warm-up");
     }
+
+    @Test
+    void aHeadSaysWhichLossLayerItEndsIn() {
+        assertTrue(EmbeddingHead.global(8, RankedListLossConfig.paper()).toString().endsWith(
+                "RankedListLossLayer RankedListLossFunction(" + RankedListLossConfig.paper() + ")}"));
+        EmbeddingHead sd = EmbeddingHead.builder().embeddingDim(8)
+                .lossLayer(() -> org.rll4j.loss.SameDiffRankedListLossLayer.of(RankedListLossConfig.paper())).build();
+        assertTrue(sd.toString().endsWith(", SameDiffRankedListLossLayer}"), sd.toString());
+        assertTrue(sd.withKind(EmbeddingHead.Kind.POOLED_CONV).toString().endsWith(", SameDiffRankedListLossLayer}"),
+                "withKind keeps the loss layer");
+    }
 }

@@ -213,8 +213,7 @@ public final class ConfigLoader {
         String type = l.choice("type", "rll", RunConfig.LOSS_TYPES);
         RunConfig.Loss loss;
         try {
-            loss = type.equals("rll") ? rankedListLoss(l) : new RunConfig.Loss(type, null, null, RankedListLossImplementation.KERNEL,
-                    baseline(type, l));
+            loss = type.equals("rll") ? rankedListLoss(l) : new RunConfig.Loss(type, null, null, null, baseline(type, l));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("loss (type " + type + "): " + e.getMessage(), e);
         }

@@ -10,7 +10,9 @@ import java.util.Map;
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.loss.ContrastiveLossConfig;
 import org.rll4j.loss.LiftedStructureLossConfig;
+import org.deeplearning4j.nn.conf.layers.Layer;
 import org.rll4j.loss.MetricLossConfig;
+import org.rll4j.loss.MetricLossLayer;
 import org.rll4j.loss.MultiSimilarityLossConfig;
 import org.rll4j.loss.RankedListLossImplementation;
 import org.rll4j.loss.TripletLossConfig;
@@ -152,7 +154,8 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      * @param preset (rll) the preset the values start from, one of {@link #PRESETS}; null for a baseline
      * @param config (rll) the resulting loss configuration (preset plus any of alpha, margin, tn, tp, lambda,
      *               weightGradient given in the file); null for a baseline
-     * @param implementation (rll) the layer that computes it: the hand-derived kernel (default) or the SameDiff graph
+     * @param implementation (rll) the layer that computes it: the hand-derived kernel (default) or the SameDiff
+     *                       graph; null for a baseline
      * @param baseline the baseline loss and its hyper-parameters; null for rll
      */
     public record Loss(String type, String preset, RankedListLossConfig config, RankedListLossImplementation implementation,
@@ -166,6 +169,11 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         /** An upper bound of one head's batch-mean loss for a batch of {@code batchSize}. */
         public double maxBatchMean(int batchSize) {
             return isRankedListLoss() ? config.maxBatchMean() : baseline.maxBatchMean(batchSize);
+        }
+
+        /** A new loss layer for one head: the Ranked List Loss in its implementation, or the baseline's layer. */
+        public Layer layer() {
+            return isRankedListLoss() ? implementation.layer(config) : MetricLossLayer.of(baseline);
         }
 
         /** What the loss is, for logs and reports. */

@@ -19,7 +19,6 @@ import org.rll4j.app.config.ConfigException;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.models.Backbone;
 import org.rll4j.models.BnInception;
-import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.models.EmbeddingHead;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.models.NpzWeightImporter;
@@ -103,8 +102,7 @@ public final class ModelFactory {
         EmbeddingHead head = EmbeddingHead.builder()
                 .kind(m.head().equals("global") ? EmbeddingHead.Kind.GLOBAL : EmbeddingHead.Kind.POOLED_CONV)
                 .embeddingDim(m.embeddingDim()).batchNorm(m.headBatchNorm())
-                .dropout(m.dropout()).loss(config.loss().isRankedListLoss() ? config.loss().config() : RankedListLossConfig.paper())
-                .implementation(config.loss().implementation()).baseline(config.loss().baseline()).build();
+                .dropout(m.dropout()).lossLayer(config.loss()::layer).build();
         EmbeddingModel model = EmbeddingModel.builder().backbone(backbone(config)).head(head).multiLevel(m.multiLevel())
                 .updater(updater(config.optimizer())).headLearningRateMultiplier(config.optimizer().headLearningRateMultiplier())
                 .weightDecay(config.optimizer().weightDecay()).frozenBatchNorm(m.frozenBatchNorm()).seed(config.seed())
