@@ -1,9 +1,11 @@
 package org.rll4j.loss;
 
+import java.util.Arrays;
+
 /**
  * Row-wise L2 normalisation on row-major {@code double[]} and its backward pass: the single
  * implementation behind {@link ActivationL2Normalize} and {@link PairwiseEngine}; and accurate
- * differences of normalised rows ({@link Differences}) for the kernel's close pairs.
+ * differences of normalised (or raw) rows ({@link Differences}) for the engine's close pairs.
  * <pre>
  *   forward:  e_i = x_i / max(||x_i||, 1e-12)
  *   backward: dL/dx_i = (g_i - e_i (e_i . g_i)) / ||x_i||      (g_i / 1e-12 for a clamped row)
@@ -106,6 +108,8 @@ final class L2Rows {
         private final double[][] q;
 
         /**
+         * Differences of the normalised rows.
+         *
          * @param x raw rows, row-major
          * @param norms the clamped norms from {@link #normalize}
          */
@@ -115,6 +119,16 @@ final class L2Rows {
             this.cols = cols;
             this.p = new double[norms.length][];
             this.q = new double[norms.length][];
+        }
+
+        /** Differences of the raw rows themselves ({@code e = x}: exact), for the losses on raw embeddings. */
+        static Differences ofRawRows(double[] x, int rows, int cols) {
+            Differences d = new Differences(x, new double[rows], cols);
+            for (int r = 0; r < rows; r++) {
+                d.p[r] = Arrays.copyOfRange(x, r * cols, (r + 1) * cols);
+                d.q[r] = new double[cols];
+            }
+            return d;
         }
 
         /** {@code ||e_i - e_j||^2}. */

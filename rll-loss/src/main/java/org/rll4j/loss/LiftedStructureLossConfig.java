@@ -5,9 +5,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * The lifted structured loss in its smooth form (H. O. Song, Y. Xiang, S. Jegelka, S. Savarese, "Deep Metric
- * Learning via Lifted Structured Feature Embedding", CVPR 2016, eq. 4), on L2-normalised embeddings and
- * Euclidean distances {@code d}. With {@code P} the batch's unordered positive pairs and {@code N_i} the
- * negatives of example {@code i}:
+ * Learning via Lifted Structured Feature Embedding", CVPR 2016, eq. 4) as the paper defines it: on the
+ * <b>raw</b> (not normalised) embeddings and their Euclidean distances {@code d}, as the authors' Caffe layer
+ * and TensorFlow's {@code lifted_struct_loss} compute it. With {@code P} the batch's unordered positive pairs
+ * and {@code N_i} the negatives of example {@code i}:
  * <pre>
  *   J_ij = log( sum_{k in N_i} exp(m - d_ik) + sum_{l in N_j} exp(m - d_jl) ) + d_ij
  *   L    = 1/(2|P|) sum_{(i,j) in P} [J_ij]_+^2
@@ -16,7 +17,13 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * for its first example: {@code L(i) = B / (4|P|) sum_{j in P_i} [J_ij]_+^2}, so that {@code (1/B) sum_i L(i) = L}.
  * A pair without any negative (a single-class batch) has {@code J = -infinity} and costs nothing; a batch
  * without positive pairs costs 0. The log-sum-exp is computed with its largest exponent subtracted. Default
- * margin {@code m = 1} (the paper's alpha). Valid: {@code m} finite and {@code >= 0}.
+ * margin {@code m = 1} (the paper's alpha). Valid: {@code m} finite and {@code >= 0}. Retrieval, as for every
+ * loss, uses the normalised embeddings (the layer's {@code output()}).
+ *
+ * <p>Why raw: on unit embeddings every distance is at most 2, so each of the {@code n = |N_i| + |N_j|} negative
+ * terms is at least {@code e^{m - 2}} and {@code J_ij >= log(n) + m - 2}, which is positive from {@code n = 3} at
+ * {@code m = 1}: in a batch of hundreds every pair stays active, with nearly uniform weights on its negatives,
+ * whatever the embedding. Raw embeddings can move negatives beyond the margin.
  */
 public final class LiftedStructureLossConfig extends MetricLossConfig {
 
@@ -61,11 +68,10 @@ public final class LiftedStructureLossConfig extends MetricLossConfig {
         return "Lifted Structure Loss";
     }
 
-    /** {@code J_max^2 / 2} with {@code J_max = log(2 (B - 1) e^m) + 2}: every term at its largest. */
+    /** Unbounded: the distances are those of raw embeddings. */
     @Override
     public double maxBatchMean(int batchSize) {
-        double j = margin + Math.log(2.0 * Math.max(1, batchSize - 1)) + 2;
-        return j * j / 2;
+        return Double.POSITIVE_INFINITY;
     }
 
     @Override
@@ -89,6 +95,11 @@ public final class LiftedStructureLossConfig extends MetricLossConfig {
      * s_j e^{r_j - a})} with {@code a = max(r_i, r_j)}. {@code dJ/dd_ij = 1}, {@code dJ/dd_ik = -e^{m - d_ik - a} / Z'}.
      */
     private record Terms(double margin) implements PairwiseEngine.DistanceTerms {
+
+        @Override
+        public boolean normalizes() {
+            return false;
+        }
 
         @Override
         public void evaluate(PairwiseEngine.Pairs pairs, double[] loss, double[] gradD, double[] gradS) {

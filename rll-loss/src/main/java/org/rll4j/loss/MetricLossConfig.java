@@ -8,7 +8,9 @@ import org.nd4j.shade.jackson.annotation.JsonTypeInfo;
 /**
  * The immutable, validated hyper-parameters of a baseline metric-learning loss, which also says what the
  * loss computes ({@link PairwiseEngine.PairTerms}). The losses the Ranked List Loss is compared with, all on
- * L2-normalised embeddings and the shared {@link PairwiseEngine}:
+ * the shared {@link PairwiseEngine}, each in its paper's geometry: L2-normalised embeddings, except the lifted
+ * structured and N-pair losses, which their papers define on the raw embeddings. Every loss layer's
+ * {@code output()}, what retrieval compares, is the normalised embedding.
  * <ul>
  *   <li>{@link ContrastiveLossConfig}: the contrastive loss with positive and negative margins
  *       (Hadsell, Chopra and LeCun, CVPR 2006);</li>
@@ -43,9 +45,9 @@ public abstract class MetricLossConfig implements Serializable {
     public abstract String lossName();
 
     /**
-     * An upper bound of the batch mean {@code (1/B) sum_i L(i)} on unit embeddings (every distance in [0, 2],
-     * every similarity in [-1, 1]): a training score far above it can only come from the regularisation terms,
-     * that is from weights growing without limit.
+     * An upper bound of the batch mean {@code (1/B) sum_i L(i)}: for a loss on unit embeddings (every distance in
+     * [0, 2], every similarity in [-1, 1]) a training score far above it can only come from the regularisation
+     * terms, that is from weights growing without limit. Infinite for a loss on raw embeddings, which has no bound.
      *
      * @param batchSize B, for the losses whose bound grows with the number of pairs
      * @return the bound

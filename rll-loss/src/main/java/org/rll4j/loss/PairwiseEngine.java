@@ -12,18 +12,21 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What every pair-based metric-learning loss shares: the L2 normalisation, the batch's pairwise distances
- * and cosine similarities from one GEMM, and the backward pass from the loss's per-pair derivatives to
+ * and similarities from one GEMM, and the backward pass from the loss's per-pair derivatives to
  * the raw embeddings. A loss ({@link PairTerms}) only turns the pairs into per-query losses and, for the
  * gradient, {@code dL(i)/dd_ij} and/or {@code dL(i)/ds_ij}.
  *
  * <p>Input: the raw embeddings {@code X [B, D]} and class ids. Work, in double precision whatever the
  * network's data type:
  * <ol>
- *   <li>{@code E = normalize(X)} and a finiteness check in the same pass ({@link L2Rows});</li>
+ *   <li>{@code E = normalize(X)} and a finiteness check in the same pass ({@link L2Rows}); for a loss defined
+ *       on the raw embeddings ({@link PairTerms#normalizes()} false) only the check, and {@code E = X}: its
+ *       similarities are dot products and its distances Euclidean distances of the raw rows;</li>
  *   <li>one GEMM on the ND4J backend for the Gram matrix {@code G = E E^T}: the similarities
  *       {@code s_ij = G_ij}, and (for losses that read distances) {@code d_ij = sqrt(max(0, G_ii + G_jj -
- *       2 G_ij))}, so {@code d_ii = 0}. <i>Close pairs</i>, those with {@code G_ii + G_jj - 2 G_ij < 0.01}
- *       ({@code d < 0.1}), in FLOAT and DOUBLE alike, instead get {@code d_ij = ||e_i - e_j||} with the
+ *       2 G_ij))}, so {@code d_ii = 0}. <i>Close pairs</i>, those with {@code G_ii + G_jj - 2 G_ij < 0.01
+ *       max(G_ii, G_jj)} ({@code d < 0.1} on unit rows; the Gram form's error scales with the squared norms), in
+ *       FLOAT and DOUBLE alike, instead get {@code d_ij = ||e_i - e_j||} with the
  *       difference computed from the raw rows in double-double arithmetic ({@link L2Rows.Differences},
  *       relative error a few 1e-16 however small {@code d}). The Gram form's {@code d^2} has an absolute
  *       error of a few {@code eps} (6e-8 in FLOAT, 1.1e-16 in DOUBLE; the Gram entries are at most 1), a
@@ -43,7 +46,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       {@code (C E)_k} and leave an error of about {@code eps |M| / d} (4-12% of max |g| at
  *       {@code d = 5e-7} in FLOAT, see NearDuplicateGradientTest); this way the error stays at the GEMM's
  *       rounding over the other pairs. A pair at distance 0 contributes no distance gradient (the
- *       derivative of the distance is undefined there); similarities have no such point.</li>
+ *       derivative of the distance is undefined there); similarities have no such point. Last, the
+ *       normalisation's backward pass, unless the loss reads the raw rows.</li>
  * </ol>
  * The gradient returned is that of the <b>sum</b> {@code S = sum_i L(i)} with respect to {@code X}, as
  * DL4J's loss functions return it (DL4J divides by the batch size in the updater). Only the two GEMMs run
@@ -60,6 +64,15 @@ final class PairwiseEngine {
 
         /** Whether the loss has derivatives with respect to similarities ({@code gradS} is given to it). */
         boolean usesSimilarities();
+
+        /**
+         * Whether the loss reads the L2-normalised embeddings (distances in [0, 2], similarities the cosines), as
+         * every loss does by default; false for a loss its paper defines on the raw embeddings (distances and dot
+         * products of the raw rows, {@code s_ii = ||x_i||^2}).
+         */
+        default boolean normalizes() {
+            return true;
+        }
 
         /**
          * Whether a pair can contribute to the loss or its gradient; if not, its distance is not computed and
@@ -180,8 +193,9 @@ final class PairwiseEngine {
     private static final double SKIP_SLACK = 1e-4;
 
     /**
-     * {@link PairTerms#mayContribute} of a loss whose positives cost only beyond distance {@code positivesBeyond}
-     * and whose negatives cost only within distance {@code negativesWithin}, widened by {@link #SKIP_SLACK}.
+     * {@link PairTerms#mayContribute} of a loss on normalised embeddings whose positives cost only beyond distance
+     * {@code positivesBeyond} and whose negatives cost only within distance {@code negativesWithin}, widened by
+     * {@link #SKIP_SLACK}.
      */
     static boolean hingesMayContribute(boolean sameClass, double squaredDistance, double positivesBeyond,
                                        double negativesWithin) {
@@ -189,7 +203,7 @@ final class PairwiseEngine {
                 : squaredDistance < negativesWithin * negativesWithin + SKIP_SLACK;
     }
 
-    /** Pairs whose Gram squared distance is below this are close pairs (see the class comment). */
+    /** Pairs whose Gram squared distance is below this times the larger squared norm are close pairs (see the class comment). */
     private static final double CLOSE_BELOW = 1e-2;
     private static final String WORKSPACE_ID = "RLL_PAIRWISE_ENGINE_WORKSPACE";
     private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
@@ -226,10 +240,14 @@ final class PairwiseEngine {
         if (bad >= 0) {
             throw NonFiniteEmbeddingException.at(context, xs, b, dim, bad);
         }
+        boolean normalizes = terms.normalizes();
+        if (!normalizes) {
+            e = xs;
+        }
         double[] loss = new double[b];
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             INDArray eArr = DenseRows.write(e, gemmType, b, dim);
-            L2Rows.Differences diffs = new L2Rows.Differences(xs, norms, dim);
+            L2Rows.Differences diffs = normalizes ? new L2Rows.Differences(xs, norms, dim) : L2Rows.Differences.ofRawRows(xs, b, dim);
             double[] g = DenseRows.read(Nd4j.gemm(eArr, eArr, false, true));
             boolean[] close = terms.usesDistances() ? new boolean[b * b] : null;
             double[] d = terms.usesDistances() ? distances(g, diffs, ids, terms, close, b) : null;
@@ -241,7 +259,9 @@ final class PairwiseEngine {
                 return new Result(loss, null);
             }
             double[] grad = backward(d, close, gradD, gradS, eArr, e, diffs, b, dim);
-            L2Rows.backprop(e, norms, grad, b, dim);
+            if (normalizes) {
+                L2Rows.backprop(e, norms, grad, b, dim);
+            }
             DenseRows.fill(gradOut, grad);
         }
         return new Result(loss, x.dataType() == gemmType ? gradOut : gradOut.castTo(x.dataType()));
@@ -249,7 +269,7 @@ final class PairwiseEngine {
 
     /**
      * {@code d_ij} from the Gram matrix, for the pairs that may contribute; NaN for the others. Close pairs
-     * ({@code d^2 < 0.01} by the Gram matrix) get their distance from the double-double difference of their
+     * ({@code d^2 < 0.01 max(G_ii, G_jj)} by the Gram matrix) get their distance from the double-double difference of their
      * rows instead, and are marked in {@code close} (symmetric).
      */
     private static double[] distances(double[] g, L2Rows.Differences diffs, long[] ids, PairTerms terms, boolean[] close,
@@ -264,7 +284,7 @@ final class PairwiseEngine {
                 if (!terms.mayContribute(ids[j] == id, sq)) {
                     dij = Double.NaN;
                 } else {
-                    if (sq < CLOSE_BELOW) {
+                    if (sq < CLOSE_BELOW * Math.max(gii, g[j * b + j])) {
                         sq = diffs.squaredDistance(i, j);
                         close[i * b + j] = true;
                         close[j * b + i] = true;

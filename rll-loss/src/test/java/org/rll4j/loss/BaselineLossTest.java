@@ -43,6 +43,8 @@ class BaselineLossTest {
         LiftedStructureLossConfig.defaults(),
         LiftedStructureLossConfig.withMargin(0.5),
         NPairLossConfig.defaults(),
+        NPairLossConfig.withL2Regularization(0),
+        NPairLossConfig.withL2Regularization(0.3),
         MultiSimilarityLossConfig.defaults(),
         MultiSimilarityLossConfig.builder().alpha(3).beta(20).lambda(0.3).epsilon(0.2).build(),
     };
@@ -58,8 +60,11 @@ class BaselineLossTest {
         double[] v = {0.3, -0.5, 0.8};
         EmbeddingFixtures.Batch even = EmbeddingFixtures.balanced(3, 6, 3, 8, 0.9);
         EmbeddingFixtures.Batch uneven = EmbeddingFixtures.withClassSizes(4, new int[] {5, 1, 3, 2}, 6, 0.8);
+        // a near copy (raw distance ~ 0.005, rows of norm 3-8): a close pair of the engine, also for the raw-row losses
+        EmbeddingFixtures.Batch near = even.withNearCopy(1, 0, even.labels()[0], 1e-3, 1, 5);
         return List.of(
                 new Batch("random 6 x 3", even.x(), even.labels(), true),
+                new Batch("a near copy", near.x(), near.labels(), true),
                 new Batch("random uneven", uneven.x(), uneven.labels(), true),
                 new Batch("identical embeddings, two classes", new double[][] {v, v, v, v}, new long[] {0, 0, 1, 1}, false),
                 new Batch("a single-class batch", new double[][] {{1, 0, 0}, {-0.9, 0.1, 0}, {0.2, -1, 0}}, new long[] {7, 7, 7}, false),
@@ -152,7 +157,6 @@ class BaselineLossTest {
         for (int i = 0; i < 60; i++) {
             net.fit(ds);
         }
-        // 20 %: the N-pair loss on unit embeddings cannot go below log(1 + |N| e^-2) (1.1 here, from 2.46)
         assertTrue(net.score(ds) < 0.8 * before, cfg + ": loss " + before + " -> " + net.score(ds));
         assertEquals(1.0, net.outputSingle(ds.getFeatures()).getRow(0).norm2Number().doubleValue(), 1e-6);
     }
@@ -182,6 +186,8 @@ class BaselineLossTest {
                 new long[] {0, 0, 1, 1, 2, 2}, false));
         worst.add(new Batch("positives opposite, negatives identical", new double[][] {{1, 0}, {-1, 0}, {1, 0}, {-1, 0}},
                 new long[] {0, 0, 1, 1}, false));
+        assertEquals(cfg.terms().normalizes(), Double.isFinite(cfg.maxBatchMean(6)),
+                "a bound exactly for the losses on unit embeddings: " + cfg);
         for (Batch b : worst) {
             double mean = ReferenceBaselineLosses.mean(cfg, b.x(), b.y());
             assertTrue(mean <= cfg.maxBatchMean(b.x().length), cfg + " on " + b + ": " + mean + " > " + cfg.maxBatchMean(b.x().length));
@@ -198,6 +204,8 @@ class BaselineLossTest {
                 () -> TripletLossConfig.builder().margin(0).build()).getMessage());
         assertEquals("margin must be finite and >= 0, found NaN", assertThrows(IllegalArgumentException.class,
                 () -> LiftedStructureLossConfig.withMargin(Double.NaN)).getMessage());
+        assertEquals("l2Regularization (lambda) must be finite and >= 0, found -1.0", assertThrows(IllegalArgumentException.class,
+                () -> NPairLossConfig.withL2Regularization(-1)).getMessage());
         assertEquals("lambda must be in [-1, 1] (a cosine similarity), found 1.5", assertThrows(IllegalArgumentException.class,
                 () -> MultiSimilarityLossConfig.builder().lambda(1.5).build()).getMessage());
         ComputationGraph net = TinyNetworks.mlp(3, 4, 2, MetricLossLayer.of(TripletLossConfig.batchHard()), DataType.FLOAT, 2, new NoOp());

@@ -3,7 +3,8 @@ package org.rll4j.loss;
 /**
  * Brute-force baseline losses in plain Java {@code double}, written from the papers' formulas as stated on each
  * config class and independently of the engine: explicit sets, direct (unshifted) exponentials, distances from
- * coordinate differences, similarities as dot products of the normalised rows. Each returns {@code L(i)}.
+ * coordinate differences, similarities as dot products. The rows are normalised first, except for the lifted
+ * structured and N-pair losses, which read the raw rows. Each returns {@code L(i)}.
  */
 final class ReferenceBaselineLosses {
 
@@ -19,10 +20,10 @@ final class ReferenceBaselineLosses {
             return t.mining() == TripletLossConfig.Mining.BATCH_HARD ? batchHard(e, y, t.margin()) : semiHard(e, y, t.margin());
         }
         if (config instanceof LiftedStructureLossConfig l) {
-            return lifted(e, y, l.margin());
+            return lifted(rawX, y, l.margin());
         }
-        if (config instanceof NPairLossConfig) {
-            return nPair(e, y);
+        if (config instanceof NPairLossConfig n) {
+            return nPair(rawX, y, n.l2Regularization());
         }
         return multiSimilarity(e, y, (MultiSimilarityLossConfig) config);
     }
@@ -47,23 +48,29 @@ final class ReferenceBaselineLosses {
         return v;
     }
 
+    /** The batch-wide mean of the non-zero positive terms plus that of the non-zero negative terms, as L(i) shares. */
     private static double[] contrastive(double[][] e, long[] y, ContrastiveLossConfig c) {
-        double[] out = new double[e.length];
-        for (int i = 0; i < e.length; i++) {
-            double pos = 0;
-            double neg = 0;
-            int np = 0;
-            int nn = 0;
-            for (int j = 0; j < e.length; j++) {
+        int b = e.length;
+        double[] pos = new double[b];
+        double[] neg = new double[b];
+        int nonZeroPos = 0;
+        int nonZeroNeg = 0;
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < b; j++) {
                 if (j != i && y[j] == y[i]) {
-                    np++;
-                    pos += Math.max(0, d(e, i, j) - c.positiveMargin());
+                    double t = Math.max(0, d(e, i, j) - c.positiveMargin());
+                    pos[i] += t;
+                    nonZeroPos += t > 0 ? 1 : 0;
                 } else if (y[j] != y[i]) {
-                    nn++;
-                    neg += Math.max(0, c.negativeMargin() - d(e, i, j));
+                    double t = Math.max(0, c.negativeMargin() - d(e, i, j));
+                    neg[i] += t;
+                    nonZeroNeg += t > 0 ? 1 : 0;
                 }
             }
-            out[i] = (np > 0 ? pos / np : 0) + (nn > 0 ? neg / nn : 0);
+        }
+        double[] out = new double[b];
+        for (int i = 0; i < b; i++) {
+            out[i] = (nonZeroPos > 0 ? b * pos[i] / nonZeroPos : 0) + (nonZeroNeg > 0 ? b * neg[i] / nonZeroNeg : 0);
         }
         return out;
     }
@@ -154,26 +161,27 @@ final class ReferenceBaselineLosses {
         return out;
     }
 
-    private static double[] nPair(double[][] e, long[] y) {
-        double[] out = new double[e.length];
-        for (int i = 0; i < e.length; i++) {
+    private static double[] nPair(double[][] x, long[] y, double lambda) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = lambda / 2 * s(x, i, i);
             int np = 0;
             int nn = 0;
-            for (int j = 0; j < e.length; j++) {
+            for (int j = 0; j < x.length; j++) {
                 np += j != i && y[j] == y[i] ? 1 : 0;
                 nn += y[j] != y[i] ? 1 : 0;
             }
             if (np == 0 || nn == 0) {
                 continue;
             }
-            for (int p = 0; p < e.length; p++) {
+            for (int p = 0; p < x.length; p++) {
                 if (p == i || y[p] != y[i]) {
                     continue;
                 }
                 double z = 1;
-                for (int k = 0; k < e.length; k++) {
+                for (int k = 0; k < x.length; k++) {
                     if (y[k] != y[i]) {
-                        z += Math.exp(s(e, i, k) - s(e, i, p));
+                        z += Math.exp(s(x, i, k) - s(x, i, p));
                     }
                 }
                 out[i] += Math.log(z) / np;

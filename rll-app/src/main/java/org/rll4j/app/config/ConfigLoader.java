@@ -270,7 +270,8 @@ public final class ConfigLoader {
                             ? TripletLossConfig.Mining.BATCH_HARD : TripletLossConfig.Mining.SEMI_HARD).build();
             case "lifted-structure" -> LiftedStructureLossConfig.withMargin(
                     l.number("margin", LiftedStructureLossConfig.defaults().margin(), -1e9, 1e9));
-            case "n-pair" -> NPairLossConfig.defaults();
+            case "n-pair" -> NPairLossConfig.withL2Regularization(
+                    l.number("l2Regularization", NPairLossConfig.defaults().l2Regularization(), -1e9, 1e9));
             case "multi-similarity" -> {
                 MultiSimilarityLossConfig d = MultiSimilarityLossConfig.defaults();
                 yield MultiSimilarityLossConfig.builder().alpha(l.number("alpha", d.alpha(), -1e9, 1e9))

@@ -10,6 +10,7 @@ import java.util.Map;
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.loss.ContrastiveLossConfig;
 import org.rll4j.loss.LiftedStructureLossConfig;
+import org.rll4j.loss.NPairLossConfig;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.rll4j.loss.MetricLossConfig;
 import org.rll4j.loss.MetricLossLayer;
@@ -352,6 +353,8 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
             l.put("mining", c.mining() == TripletLossConfig.Mining.BATCH_HARD ? "batch-hard" : "semi-hard");
         } else if (loss.baseline() instanceof LiftedStructureLossConfig c) {
             l.put("margin", c.margin());
+        } else if (loss.baseline() instanceof NPairLossConfig c) {
+            l.put("l2Regularization", c.l2Regularization());
         } else if (loss.baseline() instanceof MultiSimilarityLossConfig c) {
             l.put("alpha", c.alpha());
             l.put("beta", c.beta());

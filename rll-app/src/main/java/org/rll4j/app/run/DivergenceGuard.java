@@ -10,7 +10,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * {@code RankedListLossConfig.maxBatchMean}, {@code MetricLossConfig.maxBatchMean}), and a network's score
  * (the sum of its heads' batch means) is at most {@code heads} times that: the <em>bound</em>. A score above
  * it comes from the regularisation terms DL4J adds to the score, i.e. from weights growing without
- * limit. Hence:
+ * limit. The losses on raw embeddings (lifted structure, N-pair) have no bound (it is infinite): for them only
+ * a non-finite score or parameter counts. Hence:
  * <ul>
  *   <li><b>diverged</b> (stop now): the score is NaN or infinite, or larger than
  *       {@value #DIVERGED_FACTOR} x the bound;</li>

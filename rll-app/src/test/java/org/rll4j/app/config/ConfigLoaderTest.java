@@ -96,7 +96,8 @@ class ConfigLoaderTest {
         "triplet|loss.margin=0.3,loss.mining=semi-hard|TripletLossConfig{margin=0.3, mining=SEMI_HARD}",
         "triplet||TripletLossConfig{margin=0.2, mining=BATCH_HARD}",
         "lifted-structure|loss.margin=0.5|LiftedStructureLossConfig{margin=0.5}",
-        "n-pair||NPairLossConfig{}",
+        "n-pair||NPairLossConfig{l2Regularization=0.002}",
+        "n-pair|loss.l2Regularization=0.01|NPairLossConfig{l2Regularization=0.01}",
         "multi-similarity|loss.beta=40|MultiSimilarityLossConfig{alpha=2.0, beta=40.0, lambda=0.5, epsilon=0.1}"})
     void everyBaselineLossIsSelectedWithItsOwnKeysAndSurvivesTheSnapshot(String type, String overrides, String expected)
             throws Exception {
