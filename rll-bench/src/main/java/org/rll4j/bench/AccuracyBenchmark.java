@@ -39,10 +39,17 @@ import org.rll4j.app.run.Trainer;
  *       {@code accuracy.md} (per protocol, per loss: mean and sample standard deviation over the seeds of
  *       Recall@1/2/4/8, MAP@R, R-Precision, NMI, and the mean wall time of a run), with a Recall@1 bar chart per
  *       protocol ({@code accuracy-<protocol>-r1.png}).</li>
+ *   <li><b>RLL ablation</b> (the full benchmark only, after the protocols): on the first protocol (emoji
+ *       multi-level), RLL with the rate chosen for it there, seed 42 and the same iterations, one parameter
+ *       varied at a time with the others at their defaults ({@link #ABLATIONS}: alpha, m, T_n, images per class
+ *       K at a batch of about 256). The point of the defaults is the main table's rll seed-42 run, reused, not
+ *       trained again. Results: a table per parameter (Recall@1, MAP@R, NMI, seconds) in {@code accuracy.md}
+ *       and an {@code ablation} object in {@code accuracy.json}.</li>
  * </ol>
  * Every run has its own directory under {@code <out>/runs}, named by protocol, loss, rate or seed and
- * iterations; a run whose directory holds a finished result is not repeated, so an interrupted benchmark continues where it stopped. Each run's console
- * output goes to {@code <out>/logs}.
+ * iterations ({@code <protocol>/rll-ablation/<parameter>-<value>-it<N>} for the ablation's); a run whose
+ * directory holds a finished result is not repeated, so an interrupted benchmark continues where it stopped.
+ * Each run's console output goes to {@code <out>/logs}.
  */
 final class AccuracyBenchmark {
 
@@ -53,6 +60,70 @@ final class AccuracyBenchmark {
     /** A loss and the settings that select it. */
     record Loss(String name, List<String> settings) {
     }
+
+    /**
+     * One RLL hyper-parameter of the ablation, varied alone while the others keep their defaults.
+     *
+     * @param parameter its name in the table's heading ("alpha", "T_n")
+     * @param name its name in run ids ({@code <protocol>/rll-ablation/<name>-<value>-it<N>})
+     * @param values the values tried, in the table's order
+     * @param defaultValue the {@link Value#value()} that is the protocol's own setting (the main table's run)
+     * @param note printed under the parameter's table, or null
+     */
+    record Ablation(String parameter, String name, List<Value> values, String defaultValue, String note) {
+
+        /**
+         * One value of the parameter.
+         *
+         * @param value as written in run ids and JSON ("1.0", "3")
+         * @param label the table's first column ("1.0"; K: "85 x 3", classes x K)
+         * @param settings the {@code key=value} settings that select it
+         */
+        record Value(String value, String label, List<String> settings) {
+        }
+
+        Ablation {
+            values = List.copyOf(values);
+            if (values.stream().noneMatch(v -> v.value().equals(defaultValue))) {
+                throw new IllegalArgumentException("the ablation of " + parameter + " has no value " + defaultValue + " (its default)");
+            }
+        }
+
+        /** A parameter set by one config key, each value written as it is in the key's setting. */
+        static Ablation of(String parameter, String name, String key, String defaultValue, String note, String... values) {
+            List<Value> list = new ArrayList<>();
+            for (String v : values) {
+                list.add(new Value(v, v, List.of(key + "=" + v)));
+            }
+            return new Ablation(parameter, name, list, defaultValue, note);
+        }
+
+        /** K images per class at {@code classes} classes per batch. */
+        static Value imagesPerClass(int classes, int k) {
+            return new Value(Integer.toString(k), String.format(Locale.ROOT, "%d x %d", classes, k),
+                    List.of("sampler.classesPerBatch=" + classes, "sampler.imagesPerClass=" + k));
+        }
+    }
+
+    /**
+     * The RLL ablation of the paper on the emoji protocol: alpha, m, T_n (defaults: the preset {@code paper}, 1.2,
+     * 0.4, 10, which {@code loss.alpha}, {@code loss.margin} and {@code loss.tn} override one at a time) and K images
+     * per class at a batch of about 256 (default 128 x 2).
+     */
+    static final List<Ablation> ABLATIONS = List.of(
+            Ablation.of("alpha", "alpha", "loss.alpha", "1.2", null, "1.0", "1.2", "1.4"),
+            Ablation.of("m", "m", "loss.margin", "0.4", null, "0", "0.2", "0.4", "0.6"),
+            Ablation.of("T_n", "tn", "loss.tn", "10", null, "0", "5", "10", "15", "20"),
+            new Ablation("images per class K (classes x K)", "k", List.of(Ablation.imagesPerClass(128, 2),
+                    Ablation.imagesPerClass(85, 3), Ablation.imagesPerClass(64, 4)), "2",
+                    "Each emoji has exactly two drawings, so K > 2 repeats drawings (the sampler fills a class with "
+                            + "replacement), seen under different random augmentation."));
+
+    /** The metrics of the ablation's tables, as the evaluator names them, and their column headings. */
+    static final List<String> ABLATION_METRICS = List.of("Recall@1", "MAP@R", "NMI (arithmetic)");
+    private static final List<String> ABLATION_HEADINGS = List.of("Recall@1", "MAP@R", "NMI");
+    /** The seed of the ablation's runs: the main table's first, so its rll run is the ablation's default point. */
+    private static final int ABLATION_SEED = 42;
 
     static final List<Loss> LOSSES = List.of(
             new Loss("rll", List.of("loss.type=rll")),
@@ -76,20 +147,28 @@ final class AccuracyBenchmark {
     private final int seeds;
     private final List<Protocol> protocols;
     private final List<Loss> losses;
+    private final List<Ablation> ablations;
     private final PrintStream console;
 
-    AccuracyBenchmark(Path out, boolean quick, int seeds, List<Protocol> protocols, List<Loss> losses, PrintStream console) {
+    /**
+     * @param ablations the RLL ablation on the first protocol (full benchmark only; it needs the loss named
+     *     {@code rll} among {@code losses}); empty for none
+     */
+    AccuracyBenchmark(Path out, boolean quick, int seeds, List<Protocol> protocols, List<Loss> losses, List<Ablation> ablations,
+                      PrintStream console) {
         this.out = out;
         this.quick = quick;
         this.seeds = seeds;
         this.protocols = protocols;
         this.losses = losses;
+        this.ablations = ablations;
         this.console = console;
     }
 
     /**
-     * {@code ./rll bench accuracy [--quick] [--seeds N] [--out DIR]}: the full benchmark (3 seeds, all protocols),
-     * or {@code --quick} (1 seed, half the iterations, the emoji multi-level protocol only).
+     * {@code ./rll bench accuracy [--quick] [--seeds N] [--out DIR]}: the full benchmark (3 seeds, all protocols,
+     * then the RLL ablation), or {@code --quick} (1 seed, half the iterations, the emoji multi-level protocol only,
+     * no ablation).
      */
     static void main(String[] args) throws IOException {
         boolean quick = false;
@@ -109,7 +188,7 @@ final class AccuracyBenchmark {
             throw new IllegalArgumentException("--seeds must be >= 1, found " + n);
         }
         Path dir = out != null ? out : Path.of("runs", quick ? "bench-accuracy-quick" : "bench-accuracy");
-        new AccuracyBenchmark(dir, quick, n, standardProtocols(quick), LOSSES, System.out).run();
+        new AccuracyBenchmark(dir, quick, n, standardProtocols(quick), LOSSES, ABLATIONS, System.out).run();
     }
 
     /** The protocols of issue #15: the main job's emoji split (multi-level and single-head) and Fashion-MNIST 0-4 / 5-9. */
@@ -131,6 +210,10 @@ final class AccuracyBenchmark {
     }
 
     void run() throws IOException {
+        Loss rll = ablationLoss();
+        if (rll != null) {
+            checkAblations(protocols.get(0), rll);
+        }
         Files.createDirectories(out.resolve("logs"));
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("mode", quick ? "quick" : "full");
@@ -138,6 +221,8 @@ final class AccuracyBenchmark {
         List<Object> protocolResults = new ArrayList<>();
         StringBuilder md = new StringBuilder();
         long start = System.nanoTime();
+        Map<String, Double> firstRates = null;
+        Map<String, List<RunResult>> firstResults = null;
         for (Protocol protocol : protocols) {
             Map<String, Object> pj = new LinkedHashMap<>();
             pj.put("protocol", protocol.name());
@@ -150,11 +235,8 @@ final class AccuracyBenchmark {
                 chosen.put(loss.name(), rate);
                 List<RunResult> runs = new ArrayList<>();
                 for (int s = 0; s < seeds; s++) {
-                    List<String> settings = new ArrayList<>(loss.settings());
-                    settings.add("optimizer.learningRate=" + rate);
-                    settings.add("seed=" + (42 + s));
-                    settings.add("evaluation.baselines=" + (loss == losses.get(0)));
-                    runs.add(train(protocol, iterations, settings, id(protocol, loss, "seed-" + (42 + s) + "-it" + iterations)));
+                    runs.add(train(protocol, iterations, runSettings(loss, rate, 42 + s),
+                            id(protocol, loss.name(), "seed-" + (42 + s) + "-it" + iterations)));
                 }
                 results.put(loss.name(), runs);
             }
@@ -165,8 +247,20 @@ final class AccuracyBenchmark {
             String chart = "accuracy-" + protocol.name().replace(' ', '-') + "-r1.png";
             AtomicFiles.writeBytes(out.resolve(chart), recallChart(protocol, results));
             md.append("\n![Recall@1 per loss, ").append(protocol.name()).append("](").append(chart).append(")\n");
+            if (firstResults == null) {
+                firstRates = chosen;
+                firstResults = results;
+            }
         }
         json.put("protocols", protocolResults);
+        if (rll != null) {
+            Protocol protocol = protocols.get(0);
+            int iterations = protocol.iterations();
+            double rate = firstRates.get(rll.name());
+            Map<Ablation, List<RunResult>> ablation = runAblation(protocol, iterations, rll, rate, firstResults.get(rll.name()).get(0));
+            json.put("ablation", ablationJson(protocol, iterations, rate, ablation));
+            md.append(ablationTables(protocol, iterations, rate, ablation));
+        }
         json.put("wallSeconds", (System.nanoTime() - start) / 1e9);
         AtomicFiles.writeString(out.resolve("accuracy.json"), JSON.writeValueAsString(json));
         AtomicFiles.writeString(out.resolve("accuracy.md"), md.toString());
@@ -185,7 +279,7 @@ final class AccuracyBenchmark {
             settings.add("dataset.validation=" + VALIDATION);
             settings.add("evaluation.baselines=false");
             int lrIterations = Math.max(1, iterations / (quick ? 3 : 2));
-            RunResult r = train(protocol, lrIterations, settings, id(protocol, loss, "lr-" + rate + "-it" + lrIterations));
+            RunResult r = train(protocol, lrIterations, settings, id(protocol, loss.name(), "lr-" + rate + "-it" + lrIterations));
             double map = r.rows().get("trained").get("MAP@R");
             if (map > bestMap || map == bestMap && f == 1) {
                 bestMap = map;
@@ -196,8 +290,130 @@ final class AccuracyBenchmark {
         return best;
     }
 
-    private static String id(Protocol protocol, Loss loss, String run) {
-        return protocol.name().replace(' ', '-') + "/" + loss.name() + "/" + run;
+    /** A run's id and directory under {@code runs}: protocol, group (a loss's name, or the ablation), run. */
+    private static String id(Protocol protocol, String group, String run) {
+        return protocol.name().replace(' ', '-') + "/" + group + "/" + run;
+    }
+
+    /** A main-table run's settings: the loss at its chosen rate, one seed; raw pixels and untrained beside the first loss. */
+    private List<String> runSettings(Loss loss, double rate, int seed) {
+        List<String> settings = new ArrayList<>(loss.settings());
+        settings.add("optimizer.learningRate=" + rate);
+        settings.add("seed=" + seed);
+        settings.add("evaluation.baselines=" + (loss == losses.get(0)));
+        return settings;
+    }
+
+    /** The loss the ablation varies (named {@code rll}), or null when no ablation runs ({@code --quick}, or none given). */
+    private Loss ablationLoss() {
+        if (quick || ablations.isEmpty()) {
+            return null;
+        }
+        return losses.stream().filter(l -> l.name().equals("rll")).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("the RLL ablation needs the loss 'rll' among the benchmark's losses"));
+    }
+
+    /**
+     * Before anything trains: every value of the ablation must be a valid config on the protocol, and each default
+     * value must leave the protocol's RLL config unchanged (its run is the main table's, reused).
+     */
+    void checkAblations(Protocol protocol, Loss rll) throws IOException {
+        List<String> base = new ArrayList<>(protocol.settings());
+        base.addAll(rll.settings());
+        Map<String, Object> unchanged = ConfigLoader.load(protocol.config(), base).toMap();
+        for (Ablation a : ablations) {
+            for (Ablation.Value v : a.values()) {
+                List<String> settings = new ArrayList<>(base);
+                settings.addAll(v.settings());
+                Map<String, Object> config = ConfigLoader.load(protocol.config(), settings).toMap();
+                if (v.value().equals(a.defaultValue()) && !config.equals(unchanged)) {
+                    throw new IllegalArgumentException("the ablation's default " + a.parameter() + " = " + v.value() + " " + v.settings()
+                            + " is not the setting of protocol '" + protocol.name() + "', so the main table's rll run is not its run");
+                }
+            }
+        }
+    }
+
+    /**
+     * The ablation's runs, per parameter in the order of its values: the main table's rll seed-42 run at the default
+     * settings (the same run, not trained again), and otherwise that run's settings with the value's on top.
+     */
+    private Map<Ablation, List<RunResult>> runAblation(Protocol protocol, int iterations, Loss rll, double rate, RunResult defaults)
+            throws IOException {
+        Map<Ablation, List<RunResult>> results = new LinkedHashMap<>();
+        for (Ablation a : ablations) {
+            List<RunResult> runs = new ArrayList<>();
+            for (Ablation.Value v : a.values()) {
+                String id = id(protocol, "rll-ablation", a.name() + "-" + v.value() + "-it" + iterations);
+                if (v.value().equals(a.defaultValue())) {
+                    console.printf(Locale.ROOT, "%-48s same run as the main table (R@1 %.4f)%n", id,
+                            defaults.rows().get("trained").get("Recall@1"));
+                    runs.add(defaults);
+                } else {
+                    List<String> settings = runSettings(rll, rate, ABLATION_SEED);
+                    settings.addAll(v.settings());
+                    runs.add(train(protocol, iterations, settings, id));
+                }
+            }
+            results.put(a, runs);
+        }
+        return results;
+    }
+
+    /** The ablation for {@code accuracy.json}: its setting, and per parameter each value's settings, rows and seconds. */
+    private static Map<String, Object> ablationJson(Protocol protocol, int iterations, double rate,
+                                                    Map<Ablation, List<RunResult>> results) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("protocol", protocol.name());
+        json.put("iterations", iterations);
+        json.put("seed", ABLATION_SEED);
+        json.put("learningRate", rate);
+        List<Object> parameters = new ArrayList<>();
+        results.forEach((a, runs) -> {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("parameter", a.parameter());
+            p.put("default", a.defaultValue());
+            List<Object> list = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                Ablation.Value v = a.values().get(i);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("value", v.value());
+                r.put("settings", v.settings());
+                r.put("sameRunAsMainTable", v.value().equals(a.defaultValue()));
+                r.put("seconds", runs.get(i).seconds());
+                r.put("rows", runs.get(i).rows());
+                list.add(r);
+            }
+            p.put("runs", list);
+            parameters.add(p);
+        });
+        json.put("parameters", parameters);
+        return json;
+    }
+
+    /** The ablation's section of {@code accuracy.md}: a table per parameter, its default marked. */
+    private static String ablationTables(Protocol protocol, int iterations, double rate, Map<Ablation, List<RunResult>> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%n### RLL ablation (%s, seed %d, %d iterations, learning rate %s)%n%n", protocol.name(),
+                ABLATION_SEED, iterations, rate));
+        sb.append("One parameter varied at a time, the others at their defaults; one run per value. A default is the same run "
+                + "as the main table's rll seed ").append(ABLATION_SEED).append(", not trained again.\n");
+        results.forEach((a, runs) -> {
+            sb.append("\n| ").append(a.parameter()).append(" | ").append(String.join(" | ", ABLATION_HEADINGS)).append(" | seconds |\n");
+            sb.append("|---|").append("---|".repeat(ABLATION_METRICS.size())).append("---|\n");
+            for (int i = 0; i < runs.size(); i++) {
+                Ablation.Value v = a.values().get(i);
+                sb.append("| ").append(v.label()).append(v.value().equals(a.defaultValue()) ? " (default)" : "");
+                for (String m : ABLATION_METRICS) {
+                    sb.append(" | ").append(meanSd(new double[] {runs.get(i).rows().get("trained").get(m)}));
+                }
+                sb.append(String.format(Locale.ROOT, " | %.0f |%n", runs.get(i).seconds()));
+            }
+            if (a.note() != null) {
+                sb.append('\n').append(a.note()).append('\n');
+            }
+        });
+        return sb.toString();
     }
 
     /** Trains one run, or reads it back when an earlier (interrupted) benchmark finished it. */
@@ -217,7 +433,7 @@ final class AccuracyBenchmark {
         long t0 = System.nanoTime();
         Trainer.Result result;
         try (OutputStream file = Files.newOutputStream(log); PrintStream ps = new PrintStream(file, true, StandardCharsets.UTF_8)) {
-            result = new Trainer(config, dir, ps).overwrite(true).train("# rll bench accuracy: " + id);
+            result = new Trainer(config, dir, ps).overwrite(true).train("# rll bench accuracy: " + id + "\n");
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         RunResult r = result(result.metrics(), seconds);

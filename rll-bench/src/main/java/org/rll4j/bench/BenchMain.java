@@ -28,7 +28,8 @@ public final class BenchMain {
             System.out.println("         k-means/NMI with --kmeans-iters iterations (default 10; 0 skips it)");
             System.out.println("  accuracy every loss (RLL and the baselines) trained the same way, each with its learning rate from a");
             System.out.println("         validation split of the training classes, on unseen classes: emoji (multi-level, single-head),");
-            System.out.println("         Fashion-MNIST; 3 seeds (--quick: 1 seed, emoji multi-level, half the iterations); resumes in --out");
+            System.out.println("         Fashion-MNIST; 3 seeds; then an RLL ablation on emoji multi-level (alpha, m, T_n, images per class;");
+            System.out.println("         seed 42) (--quick: 1 seed, emoji multi-level, half the iterations, no ablation); resumes in --out");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (args[0].equals("accuracy")) {
