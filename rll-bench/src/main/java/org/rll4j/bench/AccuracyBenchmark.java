@@ -149,6 +149,9 @@ final class AccuracyBenchmark {
     private final List<Loss> losses;
     private final List<Ablation> ablations;
     private final PrintStream console;
+    /** Runs trained or read back by this invocation, and the sum of their wall times (from their first training). */
+    private int runs;
+    private double runSeconds;
 
     /**
      * @param ablations the RLL ablation on the first protocol (full benchmark only; it needs the loss named
@@ -261,7 +264,12 @@ final class AccuracyBenchmark {
             json.put("ablation", ablationJson(protocol, iterations, rate, ablation));
             md.append(ablationTables(protocol, iterations, rate, ablation));
         }
-        json.put("wallSeconds", (System.nanoTime() - start) / 1e9);
+        double wall = (System.nanoTime() - start) / 1e9;
+        json.put("wallSeconds", wall);
+        json.put("runs", runs);
+        json.put("runSeconds", runSeconds);
+        md.insert(0, String.format(Locale.ROOT, "%d training runs, %.1f min in all (the sum of the runs' own wall times, "
+                + "whichever invocation trained them); this invocation: %.1f min.%n", runs, runSeconds / 60, wall / 60));
         AtomicFiles.writeString(out.resolve("accuracy.json"), JSON.writeValueAsString(json));
         AtomicFiles.writeString(out.resolve("accuracy.md"), md.toString());
         console.printf(Locale.ROOT, "%nwrote %s and %s%n%s", out.resolve("accuracy.md"), out.resolve("accuracy.json"), md);
@@ -422,6 +430,7 @@ final class AccuracyBenchmark {
         Path done = dir.resolve("bench-result.json");
         if (Files.isRegularFile(done) && Files.isRegularFile(dir.resolve("metrics.json"))) {
             RunResult r = result(MetricsLog.read(dir), Double.parseDouble(Files.readString(done).trim()));
+            count(r);
             console.printf(Locale.ROOT, "%-48s done before (R@1 %.4f)%n", id, r.rows().get("trained").get("Recall@1"));
             return r;
         }
@@ -437,10 +446,16 @@ final class AccuracyBenchmark {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         RunResult r = result(result.metrics(), seconds);
+        count(r);
         AtomicFiles.writeString(done, String.format(Locale.ROOT, "%.3f%n", seconds));
         console.printf(Locale.ROOT, "%-48s R@1 %.4f  MAP@R %.4f  %5.0f s%n", id, r.rows().get("trained").get("Recall@1"),
                 r.rows().get("trained").get("MAP@R"), seconds);
         return r;
+    }
+
+    private void count(RunResult r) {
+        runs++;
+        runSeconds += r.seconds();
     }
 
     private static RunResult result(MetricsLog log, double seconds) {
