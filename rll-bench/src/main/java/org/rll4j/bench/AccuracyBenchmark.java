@@ -225,6 +225,7 @@ final class AccuracyBenchmark {
     }
 
     void run() throws IOException {
+        checkConfigs();
         Loss rll = ablationLoss();
         if (rll != null) {
             checkAblations(protocols.get(0), rll);
@@ -329,6 +330,27 @@ final class AccuracyBenchmark {
         }
         return losses.stream().filter(l -> l.name().equals("rll")).findFirst().orElseThrow(() ->
                 new IllegalArgumentException("the RLL ablation needs the loss 'rll' among the benchmark's losses"));
+    }
+
+    /**
+     * Before anything trains: the config of every run must load (each protocol with each loss, for its runs and for
+     * its learning-rate search), so that a key a loss does not take fails now, not hours into the benchmark.
+     */
+    void checkConfigs() throws IOException {
+        for (Protocol protocol : protocols) {
+            for (Loss loss : losses) {
+                List<String> settings = new ArrayList<>(protocol.settings());
+                settings.addAll(loss.settings());
+                try {
+                    ConfigLoader.load(protocol.config(), settings);
+                    settings.addAll(protocol.validationSettings());
+                    ConfigLoader.load(protocol.config(), settings);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("protocol '" + protocol.name() + "' with loss '" + loss.name() + "' "
+                            + settings + ": " + e.getMessage(), e);
+                }
+            }
+        }
     }
 
     /**

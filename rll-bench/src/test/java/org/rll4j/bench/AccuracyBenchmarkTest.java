@@ -129,6 +129,22 @@ class AccuracyBenchmarkTest {
     }
 
     @Test
+    void everyLossLoadsOnEveryShippedProtocolAndABadKeyFailsBeforeAnythingTrains(@TempDir Path dir) throws Exception {
+        List<AccuracyBenchmark.Protocol> protocols = AccuracyBenchmark.standardProtocols(false).stream()
+                .map(p -> new AccuracyBenchmark.Protocol(p.name(), p.config() == null ? null : Path.of("..").resolve(p.config()),
+                        p.settings(), p.iterations(), p.quickIterations(), p.validationSettings())).toList();
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        new AccuracyBenchmark(dir, false, 3, protocols, AccuracyBenchmark.LOSSES, AccuracyBenchmark.ABLATIONS, quiet).checkConfigs();
+        List<AccuracyBenchmark.Loss> bad = List.of(new AccuracyBenchmark.Loss("contrastive-with-tn", List.of("loss.type=contrastive",
+                "loss.tn=5")));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new AccuracyBenchmark(dir, false, 3, protocols, bad, List.of(), quiet).run());
+        assertTrue(e.getMessage().startsWith("protocol 'emoji multi-level' with loss 'contrastive-with-tn' "), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown key 'loss.tn'"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("logs")), "nothing started");
+    }
+
+    @Test
     void theShippedAblationIsValidOnTheEmojiProtocolAndItsDefaultsAreThatProtocolsSettings(@TempDir Path dir) throws Exception {
         List<AccuracyBenchmark.Protocol> protocols = AccuracyBenchmark.standardProtocols(false);
         new AccuracyBenchmark(dir, false, 3, protocols, AccuracyBenchmark.LOSSES, AccuracyBenchmark.ABLATIONS,
