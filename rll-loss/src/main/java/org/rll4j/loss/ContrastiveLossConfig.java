@@ -160,10 +160,16 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
                         if (j != i && dij > mp) {
                             pos[i] += dij - mp;
                             activePos++;
+                            if (gradD != null) {
+                                gradD[i * b + j] = 1;       // the sign of the derivative; its weight follows the counts
+                            }
                         }
                     } else if (dij < mn) {
                         neg[i] += mn - dij;
                         activeNeg++;
+                        if (gradD != null) {
+                            gradD[i * b + j] = -1;
+                        }
                     }
                 }
             }
@@ -172,20 +178,9 @@ public final class ContrastiveLossConfig extends MetricLossConfig {
             for (int i = 0; i < b; i++) {
                 loss[i] = wPos * pos[i] + wNeg * neg[i];
             }
-            if (gradD == null) {
-                return;
-            }
-            for (int i = 0; i < b; i++) {
-                long id = pairs.id(i);
-                for (int j = 0; j < b; j++) {
-                    double dij = pairs.distance(i, j);
-                    if (pairs.id(j) == id) {
-                        if (j != i && dij > mp) {
-                            gradD[i * b + j] += wPos;
-                        }
-                    } else if (dij < mn) {
-                        gradD[i * b + j] -= wNeg;
-                    }
+            if (gradD != null) {
+                for (int k = 0; k < gradD.length; k++) {
+                    gradD[k] *= gradD[k] > 0 ? wPos : wNeg;
                 }
             }
         }

@@ -114,21 +114,20 @@ final class L2Rows {
          * @param norms the clamped norms from {@link #normalize}
          */
         Differences(double[] x, double[] norms, int cols) {
+            this(x, norms, norms.length, cols);
+        }
+
+        private Differences(double[] x, double[] norms, int rows, int cols) {
             this.x = x;
             this.norms = norms;
             this.cols = cols;
-            this.p = new double[norms.length][];
-            this.q = new double[norms.length][];
+            this.p = new double[rows][];
+            this.q = new double[rows][];
         }
 
         /** Differences of the raw rows themselves ({@code e = x}: exact), for the losses on raw embeddings. */
         static Differences ofRawRows(double[] x, int rows, int cols) {
-            Differences d = new Differences(x, new double[rows], cols);
-            for (int r = 0; r < rows; r++) {
-                d.p[r] = Arrays.copyOfRange(x, r * cols, (r + 1) * cols);
-                d.q[r] = new double[cols];
-            }
-            return d;
+            return new Differences(x, null, rows, cols);
         }
 
         /** {@code ||e_i - e_j||^2}. */
@@ -169,6 +168,11 @@ final class L2Rows {
                 return p[r];
             }
             int off = r * cols;
+            if (norms == null) {                        // raw rows: e_r = x_r exactly, no low part
+                q[r] = new double[cols];
+                p[r] = Arrays.copyOfRange(x, off, off + cols);
+                return p[r];
+            }
             double s = 0; // sum of squares as s + t
             double t = 0;
             for (int k = 0; k < cols; k++) {
