@@ -20,7 +20,7 @@ import org.rll4j.app.report.Png;
 import org.rll4j.app.run.AtomicFiles;
 import org.rll4j.app.run.RunData;
 import org.rll4j.data.ExampleSource;
-import org.rll4j.data.LabelIndex;
+import org.rll4j.sampler.LabelIndex;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

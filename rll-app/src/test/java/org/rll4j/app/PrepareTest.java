@@ -17,7 +17,7 @@ import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rll4j.data.LabelIndex;
+import org.rll4j.sampler.LabelIndex;
 
 /** {@code rll prepare}: IDX files to class folders of PNGs, split as training reads them. */
 class PrepareTest {

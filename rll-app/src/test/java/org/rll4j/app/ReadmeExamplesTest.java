@@ -22,7 +22,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Nesterovs;
-import org.rll4j.data.ClassBalancedBatchSampler;
 import org.rll4j.data.ClassSplit;
 import org.rll4j.data.ExampleSource;
 import org.rll4j.data.ImageFolderReader;
@@ -39,6 +38,7 @@ import org.rll4j.models.EmbeddingHead;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.models.PretrainedWeights;
 import org.rll4j.models.SmallCnn;
+import org.rll4j.sampler.ClassBalancedBatchSampler;
 
 /** The README's code examples, as written there (keep both in step), run on small inputs. */
 class ReadmeExamplesTest {

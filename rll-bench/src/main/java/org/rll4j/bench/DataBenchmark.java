@@ -17,13 +17,13 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.rll4j.data.ClassBalancedBatchSampler;
 import org.rll4j.data.ImageDecoder;
 import org.rll4j.data.ImageFolderReader;
 import org.rll4j.data.ImageList;
 import org.rll4j.data.ImageListSource;
 import org.rll4j.data.ImagePipeline;
 import org.rll4j.data.SampledDataSetIterator;
+import org.rll4j.sampler.ClassBalancedBatchSampler;
 
 /**
  * Images per second of the full training pipeline (decode JPEG + random resized crop to 227 +

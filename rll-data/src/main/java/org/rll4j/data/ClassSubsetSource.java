@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.rll4j.sampler.LabelIndex;
 
 /**
  * The examples of some classes of another {@link ExampleSource}, with class ids renumbered over the

@@ -3,6 +3,7 @@ package org.rll4j.data;
 import java.io.IOException;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.rll4j.sampler.LabelIndex;
 
 /**
  * Random access to the labelled images of a dataset, decoded: what the batch iterator draws from.

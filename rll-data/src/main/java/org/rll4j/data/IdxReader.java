@@ -15,6 +15,8 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.zip.GZIPInputStream;
 
+import org.rll4j.sampler.LabelIndex;
+
 /**
  * Reads an IDX image file and its label file (<a href="http://yann.lecun.com/exdb/mnist/">MNIST</a>,
  * <a href="https://github.com/zalandoresearch/fashion-mnist">Fashion-MNIST</a>) into an in-memory

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.rll4j.sampler.LabelIndex;
 
 /**
  * The images of an IDX file pair (MNIST, Fashion-MNIST), held in memory as 8-bit grey pixels, as an

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
+import org.rll4j.sampler.LabelIndex;
+
 /**
  * An immutable list of labelled image files with its {@link LabelIndex}: what every dataset reader
  * produces (a folder per class, CUB, SOP, In-Shop, CSV), and what {@link ClassSplit} divides.

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Objects;
 
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.rll4j.sampler.LabelIndex;
 
 /** An {@link ExampleSource} over image files: decodes {@link ImageList} entries with an {@link ImageDecoder}. */
 public final class ImageListSource implements ExampleSource {

@@ -23,6 +23,10 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.rll4j.sampler.BatchSampler;
+import org.rll4j.sampler.ClassBalancedBatchSampler;
+import org.rll4j.sampler.LabelIndex;
+import org.rll4j.sampler.SequentialBatchSampler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

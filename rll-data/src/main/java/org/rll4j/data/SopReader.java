@@ -10,6 +10,7 @@ import java.util.Map;
 import org.rll4j.data.ListFiles.Line;
 import org.rll4j.data.ListFiles.Location;
 import org.rll4j.data.ListFiles.Unique;
+import org.rll4j.sampler.LabelIndex;
 
 /**
  * Reads the official split of <a href="https://cvgl.stanford.edu/projects/lifted_struct/">Stanford Online

@@ -3,7 +3,7 @@
  *
  * <ul>
  *   <li>Readers produce an {@link org.rll4j.data.ImageList} (files and class names) with its shared
- *       {@link org.rll4j.data.LabelIndex}: {@link org.rll4j.data.ImageFolderReader} (one folder per
+ *       {@link org.rll4j.sampler.LabelIndex} (rll-sampler): {@link org.rll4j.data.ImageFolderReader} (one folder per
  *       class), {@link org.rll4j.data.CubReader}, {@link org.rll4j.data.SopReader},
  *       {@link org.rll4j.data.InShopReader} and {@link org.rll4j.data.CsvListReader} (the paper datasets'
  *       list files); {@link org.rll4j.data.ClassSplit} makes class-disjoint train/test splits, and the
@@ -14,11 +14,10 @@
  *   <li>{@link org.rll4j.data.ExampleSource} gives random access to decoded images
  *       ({@link org.rll4j.data.ImageListSource} with {@link org.rll4j.data.ImageDecoder}, which
  *       composites alpha onto white).</li>
- *   <li>{@link org.rll4j.data.ClassBalancedBatchSampler} picks C classes x K examples per batch;
- *       {@link org.rll4j.data.SampledDataSetIterator} decodes, augments
+ *   <li>rll-sampler's {@link org.rll4j.sampler.ClassBalancedBatchSampler} picks C classes x K examples
+ *       per batch; {@link org.rll4j.data.SampledDataSetIterator} decodes, augments
  *       ({@link org.rll4j.data.ImagePipeline}) and normalises ({@link org.rll4j.data.Normalization})
  *       them on worker threads into DL4J DataSets.</li>
- *   <li>{@link org.rll4j.data.UciDigits}: the embedded UCI handwritten digits.</li>
  * </ul>
  * This module needs OpenCV's natives at run time (rll-natives provides the Linux x86-64 ones).
  */

@@ -15,6 +15,9 @@ import org.deeplearning4j.datasets.iterator.AsyncDataSetIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.DataSet;
+import org.rll4j.sampler.ClassBalancedBatchSampler;
+import org.rll4j.sampler.LabelIndex;
+import org.rll4j.sampler.SequentialBatchSampler;
 
 class SampledDataSetIteratorTest {
 

@@ -8,6 +8,7 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.rll4j.sampler.LabelIds;
 
 /**
  * A metric-learning loss over a whole mini-batch as a DL4J {@link ILossFunction} (the loss of an example

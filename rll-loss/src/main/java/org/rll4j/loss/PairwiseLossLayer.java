@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.rll4j.sampler.LabelIds;
 
 /**
  * A parameter-free DL4J output layer for a {@link PairwiseLossFunction}: the contract shared by

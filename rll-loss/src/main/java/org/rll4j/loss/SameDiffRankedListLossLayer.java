@@ -15,6 +15,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
+import org.rll4j.sampler.LabelIds;
 
 /**
  * The Ranked List Loss (Wang et al., CVPR 2019 / TPAMI 2021) as a DL4J {@link SameDiffOutputLayer}: the

@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.rll4j.sampler.LabelIds;
 
 /**
  * Runtime layer of {@link SameDiffRankedListLossLayer}: DL4J's SameDiff output layer with the contract of

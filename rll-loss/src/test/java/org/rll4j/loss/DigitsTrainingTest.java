@@ -11,9 +11,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.rll4j.data.UciDigits;
 import org.rll4j.eval.RetrievalEvaluator;
 import org.rll4j.eval.RetrievalMetric;
+import org.rll4j.sampler.UciDigits;
 
 /**
  * Real data, class-disjoint protocol: a small CNN trained with the Ranked List Loss on the UCI digits

@@ -12,10 +12,10 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.weightinit.impl.XavierInitScheme;
-import org.rll4j.data.ClassBalancedBatchSampler;
-import org.rll4j.data.LabelIndex;
-import org.rll4j.data.UciDigits;
 import org.rll4j.eval.RetrievalEvaluator;
+import org.rll4j.sampler.ClassBalancedBatchSampler;
+import org.rll4j.sampler.LabelIndex;
+import org.rll4j.sampler.UciDigits;
 
 /**
  * The example of the README section "Using the loss in SameDiff", verbatim between the markers (a test compares

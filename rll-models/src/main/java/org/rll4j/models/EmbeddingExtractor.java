@@ -16,10 +16,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.rll4j.data.ExampleSource;
 import org.rll4j.data.ImagePipeline;
 import org.rll4j.data.SampledDataSetIterator;
-import org.rll4j.loss.LabelIds;
 import org.rll4j.loss.PairwiseLossLayer;
 import org.rll4j.loss.RankedListLossImplementation;
 import org.rll4j.loss.RankedListLossLayer;
+import org.rll4j.sampler.LabelIds;
 
 /**
  * Runs images through a trained embedding network and returns L2-normalised embeddings, without

@@ -11,11 +11,11 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.data.ExampleSource;
-import org.rll4j.data.LabelIndex;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.eval.RetrievalEvaluator;
 import org.rll4j.eval.RetrievalReport;
 import org.rll4j.models.EmbeddingExtractor;
+import org.rll4j.sampler.LabelIndex;
 
 /**
  * Retrieval evaluation of a run's test classes with the evaluator the config describes: the trained

@@ -19,10 +19,10 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.report.HtmlReport;
 import org.rll4j.app.report.Plots;
-import org.rll4j.data.ClassBalancedBatchSampler;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.loss.NonFiniteEmbeddingException;
 import org.rll4j.models.EmbeddingModel;
+import org.rll4j.sampler.ClassBalancedBatchSampler;
 
 /**
  * Trains an embedding model as a {@link RunConfig} says, in a run directory: C x K batches from the

@@ -1,4 +1,4 @@
-package org.rll4j.data;
+package org.rll4j.sampler;
 
 import java.util.Locale;
 import java.util.Objects;
@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 
 /**
  * Class-balanced batches of {@code C} classes x {@code K} examples (the Ranked List Loss paper uses
- * K = 3 and C = 20..60). It returns example indices only; {@link SampledDataSetIterator} turns them
- * into data.
+ * K = 3 and C = 20..60). It returns example indices only; an iterator turns them into data (rll-data's
+ * {@code SampledDataSetIterator} decodes and augments images).
  *
  * <h2>Epoch definition</h2>
  * An epoch shows about as many examples as the eligible classes hold, as users count epochs:

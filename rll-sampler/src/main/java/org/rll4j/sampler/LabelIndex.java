@@ -1,4 +1,4 @@
-package org.rll4j.data;
+package org.rll4j.sampler;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package org.rll4j.data;
+package org.rll4j.sampler;
 
 /**
  * Every example once, in index order, in batches of {@code batchSize} (the last one may be smaller);

@@ -1,4 +1,4 @@
-package org.rll4j.data;
+package org.rll4j.sampler;
 
 /**
  * Chooses which examples form each batch of an epoch; returns indices only (the iterator loads

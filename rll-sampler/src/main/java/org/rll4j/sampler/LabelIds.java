@@ -1,4 +1,4 @@
-package org.rll4j.loss;
+package org.rll4j.sampler;
 
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package org.rll4j.data;
+package org.rll4j.sampler;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class UciDigits {
 
     /** Classpath location of the embedded file. */
-    public static final String RESOURCE = "/org/rll4j/data/uci-digits/digits.csv.gz";
+    public static final String RESOURCE = "/org/rll4j/sampler/uci-digits/digits.csv.gz";
     /** Pixels per image (8 x 8). */
     public static final int PIXELS = 64;
 
@@ -69,7 +69,7 @@ public final class UciDigits {
     public static Data load() {
         try (InputStream in = UciDigits.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new IllegalStateException("classpath resource " + RESOURCE + " is missing from the rll-data jar");
+                throw new IllegalStateException("classpath resource " + RESOURCE + " is missing from the rll-sampler jar");
             }
             return read(new GZIPInputStream(in), RESOURCE);
         } catch (IOException e) {

@@ -1,0 +1,18 @@
+/**
+ * Class-balanced batches for metric learning, on {@code nd4j-api} alone (no DataVec, OpenCV or
+ * {@code deeplearning4j-nn}).
+ *
+ * <ul>
+ *   <li>{@link org.rll4j.sampler.LabelIndex}: the one index of labels (class names, the class of every
+ *       example, the examples of every class) that readers, samplers and evaluators share.</li>
+ *   <li>{@link org.rll4j.sampler.BatchSampler} picks the example indices of each batch of an epoch:
+ *       {@link org.rll4j.sampler.ClassBalancedBatchSampler} C classes x K examples (the Ranked List Loss
+ *       paper's sampling, Wang et al., CVPR 2019) for training, {@link org.rll4j.sampler.SequentialBatchSampler}
+ *       every example in order for evaluation. rll-data's {@code SampledDataSetIterator} turns them into
+ *       image batches.</li>
+ *   <li>{@link org.rll4j.sampler.LabelIds} reads batch labels, class ids {@code [B, 1]} or one-hot
+ *       {@code [B, C]}, as class ids (the losses and the embedding extractor use it).</li>
+ *   <li>{@link org.rll4j.sampler.UciDigits}: the embedded UCI handwritten digits, in-memory example data.</li>
+ * </ul>
+ */
+package org.rll4j.sampler;
