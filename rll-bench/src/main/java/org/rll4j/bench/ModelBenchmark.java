@@ -25,6 +25,7 @@ import org.rll4j.models.EmbeddingHead;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.models.SmallCnn;
 import org.rll4j.natives.FastPaths;
+import org.rll4j.sampler.LabelEncoding;
 
 /**
  * Training step time (forward + backward + update, SGD with momentum) per image at batch 60 =
@@ -95,10 +96,7 @@ final class ModelBenchmark {
         ComputationGraph softmax = softmaxNetwork(backbone);
         int[] shape = inputShape(backbone);
         DataSet rllData = rllBatch(backbone);
-        INDArray oneHot = Nd4j.zeros(DataType.FLOAT, BATCH, CLASSES);
-        for (int i = 0; i < BATCH; i++) {
-            oneHot.putScalar(i, rllData.getLabels().getInt(i, 0), 1);
-        }
+        INDArray oneHot = LabelEncoding.ONE_HOT.encode(rllData.getLabels(), CLASSES, DataType.FLOAT);
         DataSet softmaxData = new DataSet(rllData.getFeatures(), oneHot);
         int warmup = Math.max(1, steps / 5);
         PairedTimes t = Timer.paired(warmup, steps, () -> rll.fit(rllData), () -> softmax.fit(softmaxData));

@@ -25,6 +25,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.rll4j.sampler.BatchSampler;
 import org.rll4j.sampler.ClassBalancedBatchSampler;
+import org.rll4j.sampler.LabelEncoding;
 import org.rll4j.sampler.LabelIndex;
 import org.rll4j.sampler.SequentialBatchSampler;
 import org.slf4j.Logger;
@@ -76,14 +77,6 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         SKIP,
         /** Fail with an error naming it. */
         FAIL
-    }
-
-    /** How labels are emitted. */
-    public enum LabelEncoding {
-        /** Class ids as a column {@code [B, 1]} (what the Ranked List Loss layer prefers). */
-        CLASS_INDEX,
-        /** One-hot rows {@code [B, numClasses]}. */
-        ONE_HOT
     }
 
     private final transient ExampleSource source;
@@ -213,9 +206,7 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
                     : x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, n)).dup();
             labels = java.util.Arrays.copyOf(labels, n);
         }
-        INDArray y = encoding == LabelEncoding.CLASS_INDEX
-                ? n == 0 ? Nd4j.create(DataType.FLOAT, 0, 1) : Nd4j.createFromArray(labels).reshape(n, 1)
-                : oneHot(labels, index.numClasses());
+        INDArray y = encoding.encode(Nd4j.createFromArray(labels), index.numClasses(), DataType.FLOAT);
         DataSet ds = new DataSet(x, y);
         ds.setExampleMetaData(rows);
         return ds;
@@ -236,14 +227,6 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
                     source.labels().className(c), members.length, source.describe(members[0]))));
         }
         return usable.get(random.nextInt(usable.size()));
-    }
-
-    private static INDArray oneHot(float[] labels, int numClasses) {
-        INDArray out = Nd4j.zeros(DataType.FLOAT, labels.length, numClasses);
-        for (int i = 0; i < labels.length; i++) {
-            out.putScalar(i, (int) labels[i], 1.0);
-        }
-        return out;
     }
 
     private static long mix(long seed, long epoch, int batch) {
@@ -344,7 +327,7 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
 
     @Override
     public int totalOutcomes() {
-        return encoding == LabelEncoding.ONE_HOT ? source.labels().numClasses() : 1;
+        return encoding.width(source.labels().numClasses());
     }
 
     @Override
@@ -400,7 +383,7 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         private BatchSampler sampler;
         private ImagePipeline pipeline;
         private OnUndecodable onUndecodable = OnUndecodable.REPLACE_WITHIN_CLASS;
-        private LabelEncoding encoding = LabelEncoding.CLASS_INDEX;
+        private LabelEncoding encoding = LabelEncoding.CLASS_IDS;
         private int workers = 2;
         private int prefetch = 4;
         private long seed;
@@ -434,7 +417,7 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
             return this;
         }
 
-        /** Label form; default {@link LabelEncoding#CLASS_INDEX}. */
+        /** Label form; default {@link LabelEncoding#CLASS_IDS}. */
         public Builder labelEncoding(LabelEncoding encoding) {
             this.encoding = encoding;
             return this;

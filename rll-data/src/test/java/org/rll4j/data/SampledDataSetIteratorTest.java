@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.DataSet;
 import org.rll4j.sampler.ClassBalancedBatchSampler;
+import org.rll4j.sampler.LabelEncoding;
 import org.rll4j.sampler.LabelIndex;
 import org.rll4j.sampler.SequentialBatchSampler;
 
@@ -163,7 +164,7 @@ class SampledDataSetIteratorTest {
         try (SampledDataSetIterator it = SampledDataSetIterator.builder().source(source)
                 .sampler(ClassBalancedBatchSampler.builder().labels(source.labels()).classesPerBatch(2).samplesPerClass(2).build())
                 .pipeline(ImagePipeline.builder().resize(8, 8).build())
-                .labelEncoding(SampledDataSetIterator.LabelEncoding.ONE_HOT).build()) {
+                .labelEncoding(LabelEncoding.ONE_HOT).build()) {
             DataSet ds = it.next();
             assertArrayEquals(new long[] {4, 8}, ds.getLabels().shape());
             assertEquals(4.0, ds.getLabels().sumNumber().doubleValue());

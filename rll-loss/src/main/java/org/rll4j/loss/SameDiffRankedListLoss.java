@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.factory.Nd4j;
+import org.rll4j.sampler.LabelEncoding;
 
 /**
  * The Ranked List Loss (Wang et al., CVPR 2019 / TPAMI 2021) as SameDiff operations: add it to any
@@ -63,14 +64,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code fit}, a layer's initialisation or any workspace scope.
  */
 public final class SameDiffRankedListLoss {
-
-    /** How the label variable encodes the classes. */
-    public enum LabelEncoding {
-        /** Integer class ids, {@code [B, 1]} or {@code [B]}, of any numeric type. */
-        CLASS_IDS,
-        /** One-hot rows {@code [B, C]}. */
-        ONE_HOT
-    }
 
     /**
      * The variables the loss adds, named {@code <name>/embedding}, {@code <name>/per_query_loss} and

@@ -15,6 +15,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
+import org.rll4j.sampler.LabelEncoding;
 import org.rll4j.sampler.LabelIds;
 
 /**
@@ -89,7 +90,7 @@ public class SameDiffRankedListLossLayer extends SameDiffOutputLayer {
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable layerInput, SDVariable labels, Map<String, SDVariable> paramTable) {
         SameDiffRankedListLoss.Outputs rll = SameDiffRankedListLoss.add(sd, LOSS_NAME, layerInput, labels,
-                SameDiffRankedListLoss.LabelEncoding.CLASS_IDS, lossConfig);
+                LabelEncoding.CLASS_IDS, lossConfig);
         SDVariable sum = rll.perQuery().sum(LOSS_NAME + "/loss_sum");
         sd.setLossVariables(sum);
         return sum;

@@ -23,6 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.rll4j.sampler.LabelEncoding;
 
 /** The public SameDiff API of the loss: graph building, labels, several losses in one graph, save and load, and the layer. */
 class SameDiffRankedListLossTest {
@@ -39,7 +40,7 @@ class SameDiffRankedListLossTest {
         SDVariable oneHot = sd.placeHolder("oneHot", DataType.DOUBLE, -1, 4);
         SameDiffRankedListLoss.Outputs byIds = SameDiffRankedListLoss.add(sd, x, ids, RankedListLossConfig.paper());
         SameDiffRankedListLoss.Outputs byOneHot = SameDiffRankedListLoss.add(sd, "rll_onehot", x, oneHot,
-                SameDiffRankedListLoss.LabelEncoding.ONE_HOT, RankedListLossConfig.paper());
+                LabelEncoding.ONE_HOT, RankedListLossConfig.paper());
         assertEquals(List.of("rll/loss", "rll_onehot/loss"), sd.getLossVariables());
         Map<String, INDArray> in = Map.of("x", b.features(DataType.DOUBLE), "ids", Nd4j.createFromArray(b.labels()).castTo(DataType.INT)
                 .reshape(-1, 1), "oneHot", b.oneHot(4, DataType.DOUBLE));
@@ -63,7 +64,7 @@ class SameDiffRankedListLossTest {
                 () -> SameDiffRankedListLoss.add(sd, x, sd.placeHolder("ids2", DataType.FLOAT, -1, 1), RankedListLossConfig.paper()));
         assertTrue(twice.getMessage().contains("'rll/embedding'") && twice.getMessage().contains("its own name"), twice.getMessage());
         IllegalArgumentException ints = assertThrows(IllegalArgumentException.class, () -> SameDiffRankedListLoss.add(sd, "other",
-                sd.placeHolder("xi", DataType.INT, -1, 4), unknown, SameDiffRankedListLoss.LabelEncoding.CLASS_IDS, RankedListLossConfig.paper()));
+                sd.placeHolder("xi", DataType.INT, -1, 4), unknown, LabelEncoding.CLASS_IDS, RankedListLossConfig.paper()));
         assertTrue(ints.getMessage().contains("floating-point"), ints.getMessage());
     }
 

@@ -10,8 +10,10 @@
  *       paper's sampling, Wang et al., CVPR 2019) for training, {@link org.rll4j.sampler.SequentialBatchSampler}
  *       every example in order for evaluation. rll-data's {@code SampledDataSetIterator} turns them into
  *       image batches.</li>
- *   <li>{@link org.rll4j.sampler.LabelIds} reads batch labels, class ids {@code [B, 1]} or one-hot
- *       {@code [B, C]}, as class ids (the losses and the embedding extractor use it).</li>
+ *   <li>{@link org.rll4j.sampler.LabelEncoding} names the two label forms, class ids {@code [B, 1]} or
+ *       one-hot {@code [B, C]}, and builds either from class ids (what the iterators emit, what the SameDiff
+ *       loss is told to read); {@link org.rll4j.sampler.LabelIds} reads either as class ids (the losses and
+ *       the embedding extractor use it).</li>
  *   <li>{@link org.rll4j.sampler.UciDigits}: the embedded UCI handwritten digits, in-memory example data.</li>
  * </ul>
  */
