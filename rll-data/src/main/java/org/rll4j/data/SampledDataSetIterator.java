@@ -25,6 +25,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.rll4j.sampler.BatchSampler;
 import org.rll4j.sampler.ClassBalancedBatchSampler;
+import org.rll4j.sampler.EpochCursor;
 import org.rll4j.sampler.LabelEncoding;
 import org.rll4j.sampler.LabelIndex;
 import org.rll4j.sampler.SequentialBatchSampler;
@@ -91,10 +92,9 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
     private final Set<Integer> undecodable = ConcurrentHashMap.newKeySet();
 
     private final transient ArrayDeque<Future<DataSet>> inFlight = new ArrayDeque<>();
-    private long epoch;
-    private int[][] batches;
+    private final EpochCursor cursor;
+    /** Batches of the cursor's epoch given to the workers so far (at least those handed out). */
     private int submitted;
-    private int consumed;
     private DataSetPreProcessor preProcessor;
 
     private SampledDataSetIterator(Builder b) {
@@ -114,6 +114,7 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         }
         this.seed = b.seed;
         this.prefetch = b.prefetch;
+        this.cursor = new EpochCursor(sampler, b.firstEpoch, b.firstBatch); // validates before threads start
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(b.workers, r -> {
             Thread t = new Thread(r, "rll4j-data-" + n.incrementAndGet());
@@ -124,11 +125,8 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         // The workers are the parallelism: OpenCV's own thread pool on top of them oversubscribes the
         // cores (measured on 2 cores: 2 workers ran at 0.4x the speed of 1). This is process-wide.
         org.bytedeco.opencv.global.opencv_core.setNumThreads(1);
-        if (b.firstBatch < 0) {
-            throw new IllegalArgumentException("firstBatch must be >= 0, found " + b.firstBatch);
-        }
-        this.epoch = b.firstEpoch;
-        startEpoch(b.firstBatch);
+        submitted = cursor.batchInEpoch();
+        fill();
     }
 
     /** A builder; source, sampler and pipeline are required. */
@@ -136,22 +134,11 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         return new Builder();
     }
 
-    private void startEpoch(int firstBatch) {
-        batches = sampler.epoch(epoch);
-        if (firstBatch > batches.length) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                    "firstBatch %d is past the end of epoch %d, which has %d batches", firstBatch, epoch, batches.length));
-        }
-        submitted = firstBatch;
-        consumed = firstBatch;
-        fill();
-    }
-
     private void fill() {
-        while (inFlight.size() < prefetch && submitted < batches.length) {
+        while (inFlight.size() < prefetch && submitted < cursor.batchesInEpoch()) {
             final int b = submitted++;
-            final int[] indices = batches[b];
-            final long batchSeed = mix(seed, epoch, b);
+            final int[] indices = cursor.batch(b);
+            final long batchSeed = mix(seed, cursor.epoch(), b);
             inFlight.add(workers.submit(() -> build(indices, batchSeed)));
         }
     }
@@ -265,30 +252,27 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
 
     /** The epoch being iterated. */
     public long epoch() {
-        return epoch;
+        return cursor.epoch();
     }
 
     /** Batches of the current epoch handed out so far (the next batch's index within the epoch). */
     public int batchInEpoch() {
-        return consumed;
+        return cursor.batchInEpoch();
     }
 
     /** Batches in the current epoch. */
     public int batchesInEpoch() {
-        return batches.length;
+        return cursor.batchesInEpoch();
     }
 
     @Override
     public boolean hasNext() {
-        return consumed < batches.length;
+        return cursor.hasNext();
     }
 
     @Override
     public DataSet next() {
-        if (!hasNext()) {
-            throw new java.util.NoSuchElementException("epoch " + epoch + " is over (" + batches.length
-                    + " batches); call reset() for the next epoch");
-        }
+        cursor.requireNext();
         Future<DataSet> head = inFlight.poll();
         DataSet ds;
         try {
@@ -301,9 +285,10 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
             if (cause instanceof RuntimeException re) {
                 throw re;
             }
-            throw new IllegalStateException("building batch " + consumed + " of epoch " + epoch + " failed: " + cause, cause);
+            throw new IllegalStateException("building batch " + cursor.batchInEpoch() + " of epoch " + cursor.epoch()
+                    + " failed: " + cause, cause);
         }
-        consumed++;
+        cursor.next(); // handed out only once built: a failed batch is not counted as trained
         fill();
         if (preProcessor != null) {
             preProcessor.preProcess(ds);
@@ -347,8 +332,9 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
             f.cancel(false);
         }
         inFlight.clear();
-        epoch++;
-        startEpoch(0);
+        cursor.nextEpoch();
+        submitted = 0;
+        fill();
     }
 
     @Override
@@ -441,7 +427,7 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
             return this;
         }
 
-        /** Epoch to start at (to resume a run); default 0. */
+        /** Epoch to start at, {@code >= 0} (to resume a run); default 0. */
         public Builder firstEpoch(long firstEpoch) {
             this.firstEpoch = firstEpoch;
             return this;

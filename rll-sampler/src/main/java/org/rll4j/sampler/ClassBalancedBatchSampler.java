@@ -6,8 +6,9 @@ import java.util.SplittableRandom;
 
 /**
  * Class-balanced batches of {@code C} classes x {@code K} examples (the Ranked List Loss paper uses
- * K = 3 and C = 20..60). It returns example indices only; an iterator turns them into data (rll-data's
- * {@code SampledDataSetIterator} decodes and augments images).
+ * K = 3 and C = 20..60). It returns example indices only; an iterator turns them into data
+ * ({@link ClassBalancedDataSetIterator} gathers in-memory arrays, rll-data's {@code SampledDataSetIterator}
+ * decodes and augments images).
  *
  * <h2>Epoch definition</h2>
  * An epoch shows about as many examples as the eligible classes hold, as users count epochs:
@@ -59,9 +60,12 @@ public final class ClassBalancedBatchSampler implements BatchSampler {
         }
         this.eligible = labels.classesWithAtLeast(2);
         if (classesPerBatch > eligible.length) {
+            int ineligible = labels.numClasses() - eligible.length;
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "classesPerBatch (C) must be <= the number of classes with at least 2 examples (%d of %d classes), "
-                            + "found %d", eligible.length, labels.numClasses(), classesPerBatch));
+                            + "found %d; lower classesPerBatch%s", eligible.length, labels.numClasses(), classesPerBatch,
+                    ineligible == 0 ? "" : String.format(Locale.ROOT, ", or give 2 or more examples to more classes "
+                            + "(%d have fewer: no positive pair, never drawn)", ineligible)));
         }
         long n = 0;
         for (int c : eligible) {

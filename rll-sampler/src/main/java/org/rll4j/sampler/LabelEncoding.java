@@ -10,8 +10,8 @@ import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * How batch labels encode the classes: what an iterator emits (rll-data's {@code SampledDataSetIterator}) and
- * what a loss is told to read (rll-loss's {@code SameDiffRankedListLoss}).
+ * How batch labels encode the classes: what an iterator emits ({@link ClassBalancedDataSetIterator}, rll-data's
+ * {@code SampledDataSetIterator}) and what a loss is told to read (rll-loss's {@code SameDiffRankedListLoss}).
  * {@link LabelIds} reads either encoding back as class ids.
  */
 public enum LabelEncoding {

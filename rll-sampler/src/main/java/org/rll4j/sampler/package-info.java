@@ -8,8 +8,9 @@
  *   <li>{@link org.rll4j.sampler.BatchSampler} picks the example indices of each batch of an epoch:
  *       {@link org.rll4j.sampler.ClassBalancedBatchSampler} C classes x K examples (the Ranked List Loss
  *       paper's sampling, Wang et al., CVPR 2019) for training, {@link org.rll4j.sampler.SequentialBatchSampler}
- *       every example in order for evaluation. rll-data's {@code SampledDataSetIterator} turns them into
- *       image batches.</li>
+ *       every example in order for evaluation. {@link org.rll4j.sampler.ClassBalancedDataSetIterator} turns
+ *       them into DL4J batches of in-memory arrays (or of any iterator's examples), rll-data's
+ *       {@code SampledDataSetIterator} into decoded, augmented image batches.</li>
  *   <li>{@link org.rll4j.sampler.LabelEncoding} names the two label forms, class ids {@code [B, 1]} or
  *       one-hot {@code [B, C]}, and builds either from class ids (what the iterators emit, what the SameDiff
  *       loss is told to read); {@link org.rll4j.sampler.LabelIds} reads either as class ids (the losses and

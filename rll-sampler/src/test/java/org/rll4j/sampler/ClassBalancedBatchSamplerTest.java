@@ -182,7 +182,7 @@ class ClassBalancedBatchSamplerTest {
         assertEquals("classesPerBatch (C) must be >= 2 (a query needs negatives), found 1", c.getMessage());
         IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
                 () -> ClassBalancedBatchSampler.builder().labels(labels).classesPerBatch(11).samplesPerClass(2).build());
-        assertEquals("classesPerBatch (C) must be <= the number of classes with at least 2 examples (10 of 10 classes), found 11",
-                big.getMessage());
+        assertEquals("classesPerBatch (C) must be <= the number of classes with at least 2 examples (10 of 10 classes), found 11; "
+                + "lower classesPerBatch", big.getMessage());
     }
 }
