@@ -1,6 +1,5 @@
 package org.rll4j.loss;
 
-import java.util.List;
 import java.util.Map;
 
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -13,8 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.weightinit.impl.XavierInitScheme;
 import org.rll4j.eval.RetrievalEvaluator;
-import org.rll4j.sampler.ClassBalancedBatchSampler;
-import org.rll4j.sampler.LabelIndex;
+import org.rll4j.sampler.ClassBalancedDataSetIterator;
 import org.rll4j.sampler.UciDigits;
 
 /**
@@ -56,24 +54,18 @@ final class SameDiffReadmeExample {
                 .build());
         SameDiffRankedListLoss.createGradientFunction(sd);   // optional: without ND4J's line per op on stdout
 
-        // Class-balanced batches of 5 classes x 12 images, as the loss needs them.
-        ClassBalancedBatchSampler sampler = ClassBalancedBatchSampler.builder()
-                .labels(LabelIndex.of(List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"), train.labels()))
-                .classesPerBatch(5).samplesPerClass(12).seed(seed)
-                .build();
+        // Class-balanced batches of 5 classes x 12 images, as the loss needs them, from the arrays in memory.
+        ClassBalancedDataSetIterator.Builder batches = ClassBalancedDataSetIterator.builder()
+                .features(train.features())
+                .labels(Nd4j.createFromArray(train.labels()).reshape(-1, 1))    // class ids [N, 1]
+                .classesPerBatch(5).samplesPerClass(12).seed(seed);
         RetrievalEvaluator evaluator = RetrievalEvaluator.builder().build();
         double untrained = evaluator.evaluate(sd.outputSingle(Map.of("x", test.features()), rll.embedding().name()),
                 test.labels()).mapAtR();
-        INDArray trainX = train.features();
-        INDArray trainIds = Nd4j.createFromArray(train.labels()).castTo(DataType.FLOAT).reshape(-1, 1);
-        int[] first = sampler.epoch(0)[0];
-        Map<String, INDArray> firstBatch = Map.of("x", trainX.getRows(first), "labels", trainIds.getRows(first));
+        DataSet first = batches.build().next();
+        Map<String, INDArray> firstBatch = Map.of("x", first.getFeatures(), "labels", first.getLabels());
         double firstLoss = sd.outputSingle(firstBatch, rll.loss().name()).getDouble(0);   // batch mean of L(i)
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            for (int[] batch : sampler.epoch(epoch)) {
-                sd.fit(new DataSet(trainX.getRows(batch), trainIds.getRows(batch)));
-            }
-        }
+        sd.fit(batches.build(), epochs);                       // epochs 0 .. epochs-1 (reset() starts the next)
         double lastLoss = sd.outputSingle(firstBatch, rll.loss().name()).getDouble(0);
         INDArray testEmbeddings = sd.outputSingle(Map.of("x", test.features()), rll.embedding().name());
         double trained = evaluator.evaluate(testEmbeddings, test.labels()).mapAtR();
