@@ -78,6 +78,22 @@ public final class EmbeddingModel {
         return backboneLayers;
     }
 
+    /**
+     * The backbone's layers that hold parameters, in the order the backbone added them: the layers
+     * pretrained weights must fill ({@link WeightImportReport#requireBackboneLoaded}). The heads' and
+     * losses' layers are not among them: they are new for metric learning and no weights file holds them.
+     */
+    public List<String> backboneParameterLayers() {
+        List<String> out = new ArrayList<>();
+        for (String name : backboneLayers) {
+            org.deeplearning4j.nn.graph.vertex.GraphVertex v = network.getVertex(name);
+            if (v.hasLayer() && v.getLayer().numParams() > 0) {
+                out.add(name);
+            }
+        }
+        return List.copyOf(out);
+    }
+
     /** The backbone. */
     public Backbone backbone() {
         return backbone;

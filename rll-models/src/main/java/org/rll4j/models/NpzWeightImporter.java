@@ -9,12 +9,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -22,6 +20,7 @@ import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -46,9 +45,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code L.<suffix>} (the slash form, e.g. {@code conv1/7x7_s2.weight}) and then
  * {@code L'.<suffix>} where {@code L'} is {@code L} with every {@code /} replaced by {@code _} (the
  * PyTorch port's form, e.g. {@code conv1_7x7_s2.weight}, {@code inception_3a_1x1_bn.running_mean});
- * when both are present the slash form is used and the other is reported as unmatched. An optional
+ * when both are present the slash form is used and the other is reported as unused. An optional
  * {@link Builder#tensorPrefix(String) tensor prefix} (e.g. {@code "module."} from DataParallel) is
- * removed first; tensors without it are unmatched.
+ * removed first; tensors without it are unused.
  * <pre>
  *   DL4J layer          DL4J param            tensor suffix     transformation
  *   ConvolutionLayer    W [out,in,kh,kw]      .weight           none (same layout, 'c' order)
@@ -61,19 +60,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   DenseLayer,         W [in,out]            .weight [out,in]  transposed (torch.nn.Linear layout)
  *   OutputLayer         b [out]               .bias             none
  * </pre>
- * Tensors named {@code *.num_batches_tracked} (a PyTorch BN counter) are ignored. Layers of other
- * types that hold parameters (and layers of these types with extra parameters, such as a dense
- * layer-norm gain) are skipped and listed in {@link Report#skippedLayers()}. Every tensor's
- * shape must equal the expected PyTorch shape exactly (vectors as 1-D {@code [C]}); values are cast
- * to the parameter's data type. A negative or NaN {@code running_var} is corrupt data and always
- * fails.
+ * Layers frozen by {@link EmbeddingModel.Builder#frozenBackbone(boolean)} count as the layers they
+ * wrap. Tensors named {@code *.num_batches_tracked} (a PyTorch BN counter) are ignored (a note says how many). Layers of
+ * other types that hold parameters (and layers of these types with extra parameters, such as a dense
+ * layer-norm gain) are listed in {@link WeightImportReport#skipped()}. Every tensor's shape must
+ * equal the expected PyTorch shape exactly (vectors as 1-D {@code [C]}); values are cast to the
+ * parameter's data type. A negative or NaN {@code running_var} is corrupt data and always fails.
+ *
+ * <h2>Report</h2>
+ * An import returns a {@link WeightImportReport}, the report of {@link PretrainedWeights#copyByName}
+ * too: layers imported (all their parameters, or none), layers with no tensor at all (missing in the
+ * source, with the names looked for), parameters whose tensor is absent or mis-shaped (with both
+ * shapes), skipped layers and unused tensors. Check it with
+ * {@link WeightImportReport#requireBackboneLoaded(EmbeddingModel)}: a lenient import of weights made
+ * for another network succeeds and fills nothing.
  *
  * <h2>Modes</h2>
  * {@link Mode#STRICT} (default) fails with an {@link IllegalArgumentException} listing every missing
- * and mis-shaped tensor and changes <em>nothing</em> in the network; {@link Mode#LENIENT} imports what
- * matches and returns the {@link Report}. Unmatched tensors (e.g. the published classifier
- * {@code fc.weight}) never fail. Restrict the import to the backbone when the graph has heads of its
- * own:
+ * and mis-shaped tensor of the selected layers and changes <em>nothing</em> in the network;
+ * {@link Mode#LENIENT} imports every layer whose tensors all match and reports the rest. Unused
+ * tensors (e.g. the published classifier {@code fc.weight}) and skipped layers never fail. Restrict the
+ * import to the backbone when the graph has heads of its own (the other layers are then reported as
+ * skipped):
  * <pre>
  *   NpzWeightImporter.builder().layers(backbone.parameterLayerNames()).build().importInto(net, path);
  * </pre>
@@ -86,7 +94,7 @@ public final class NpzWeightImporter {
     public enum Mode {
         /** Fail, listing every problem, and import nothing (the default). */
         STRICT,
-        /** Import what matches and report the rest. */
+        /** Import every layer whose tensors all match, and report the rest. */
         LENIENT
     }
 
@@ -148,143 +156,161 @@ public final class NpzWeightImporter {
     /**
      * Imports the tensors of {@code npzFile} into {@code net} (initialised).
      *
-     * @return what was imported, unmatched, ignored, missing and mis-shaped
+     * @return what was imported, missing, mis-shaped, skipped and unused; check it, e.g. with
+     *     {@link WeightImportReport#requireBackboneLoaded(EmbeddingModel)}
      * @throws java.io.FileNotFoundException if the file does not exist (the message says what to put where)
      * @throws IOException                   if the file cannot be read as an {@code .npz}
      * @throws IllegalArgumentException      in strict mode when a tensor is missing or mis-shaped (nothing
      *                                       is imported), or when a named layer does not exist
      * @throws IllegalStateException         if {@code net} is not initialised
      */
-    public Report importInto(ComputationGraph net, Path npzFile) throws IOException {
+    public WeightImportReport importInto(ComputationGraph net, Path npzFile) throws IOException {
         Objects.requireNonNull(npzFile, "npzFile");
         return importInto(net, readNpz(npzFile), npzFile.toAbsolutePath().toString());
     }
 
     /** As {@link #importInto(ComputationGraph, Path)}, from tensors already in memory. */
-    public Report importInto(ComputationGraph net, Map<String, INDArray> tensors) {
+    public WeightImportReport importInto(ComputationGraph net, Map<String, INDArray> tensors) {
         return importInto(net, tensors, "<in-memory tensors>");
     }
 
-    private Report importInto(ComputationGraph net, Map<String, INDArray> tensors, String source) {
+    private WeightImportReport importInto(ComputationGraph net, Map<String, INDArray> tensors, String source) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(tensors, "tensors");
         if (net.params() == null || net.getLayers() == null) {
             throw new IllegalStateException("net must be initialised before importing weights, found a graph"
                     + " without parameters; call net.init() first");
         }
+        Set<String> selected = selectedLayers(net);
 
-        List<String> unmatched = new ArrayList<>();
-        List<String> ignored = new ArrayList<>();
+        List<String> unused = new ArrayList<>();
+        int ignored = 0;
         Map<String, INDArray> byName = new LinkedHashMap<>();
         for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
             String k = e.getKey();
             if (!k.startsWith(tensorPrefix)) {
-                unmatched.add(k);
+                unused.add(k);
             } else if (k.endsWith(IGNORED_SUFFIX)) {
-                ignored.add(k);
+                ignored++;
             } else {
                 byName.put(k.substring(tensorPrefix.length()), e.getValue());
             }
         }
 
-        List<Imported> imported = new ArrayList<>();
-        List<Missing> missing = new ArrayList<>();
-        List<MisShaped> misShaped = new ArrayList<>();
-        List<String> skipped = new ArrayList<>();
+        List<String> copied = new ArrayList<>();
+        long copiedValues = 0;
+        List<WeightImportReport.Missing> missing = new ArrayList<>();
+        List<WeightImportReport.ShapeMismatch> mismatches = new ArrayList<>();
+        List<WeightImportReport.Skipped> skipped = new ArrayList<>();
         List<Runnable> assignments = new ArrayList<>();
         Map<String, String> claimedBy = new HashMap<>();
 
-        for (Layer layer : targets(net)) {
-            String name = layer.conf().getLayer().getLayerName();
-            org.deeplearning4j.nn.conf.layers.Layer conf = layer.conf().getLayer();
+        for (GraphVertex vertex : PretrainedWeights.inTopologicalOrder(net)) {
+            Layer layer = vertex.getLayer();
+            if (layer.numParams() == 0) {
+                continue;
+            }
+            String name = vertex.getVertexName();
+            org.deeplearning4j.nn.conf.layers.Layer conf = PretrainedWeights.unwrap(layer.conf().getLayer());
             Kind kind = Kind.of(conf);
+            if (selected != null && !selected.contains(name)) {
+                skipped.add(new WeightImportReport.Skipped(name, "not in the importer's layers(...)"));
+                continue;
+            }
             if (kind == null) {
-                skipped.add(name + " (" + conf.getClass().getSimpleName() + ")");
+                skipped.add(new WeightImportReport.Skipped(name, conf.getClass().getSimpleName()
+                        + " has no PyTorch mapping"));
                 continue;
             }
             String unknown = layer.paramTable().keySet().stream().filter(k -> kind.suffix(k) == null)
                     .findFirst().orElse(null);
             if (unknown != null) {
-                skipped.add(name + " (" + conf.getClass().getSimpleName() + " with parameter '" + unknown + "')");
+                skipped.add(new WeightImportReport.Skipped(name, conf.getClass().getSimpleName() + " parameter '"
+                        + unknown + "' has no PyTorch counterpart"));
                 continue;
             }
+            List<String> forms = name.indexOf('/') >= 0 ? List.of(name, name.replace('/', '_')) : List.of(name);
+            List<WeightImportReport.ShapeMismatch> problems = new ArrayList<>();
+            List<Runnable> plan = new ArrayList<>();
+            int found = 0;
+            long values = 0;
             for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
                 String key = p.getKey();
                 INDArray param = p.getValue();
                 String suffix = kind.suffix(key);
-                List<String> candidates = name.indexOf('/') >= 0
-                        ? List.of(name + suffix, name.replace('/', '_') + suffix)
-                        : List.of(name + suffix);
-                String found = null;
-                for (String c : candidates) {
-                    if (byName.containsKey(c)) {
-                        found = c;
-                        break;
-                    }
-                }
-                if (found == null) {
-                    missing.add(new Missing(name, key, candidates.stream().map(c -> tensorPrefix + c).toList()));
+                List<Long> expected = boxed(kind.tensorShape(key, param));
+                String tensorName = forms.stream().map(f -> f + suffix).filter(byName::containsKey).findFirst()
+                        .orElse(null);
+                if (tensorName == null) {
+                    problems.add(new WeightImportReport.ShapeMismatch(name, key,
+                            forms.stream().map(f -> tensorPrefix + f + suffix).toList(), expected, List.of()));
                     continue;
                 }
-                String previous = claimedBy.putIfAbsent(found, name + " " + key);
+                found++;
+                String previous = claimedBy.putIfAbsent(tensorName, name + " " + key);
                 if (previous != null) {
-                    throw new IllegalArgumentException("tensor '" + tensorPrefix + found + "' must match one parameter,"
-                            + " found two: " + previous + " and " + name + " " + key
+                    throw new IllegalArgumentException("tensor '" + tensorPrefix + tensorName + "' must match one"
+                            + " parameter, found two: " + previous + " and " + name + " " + key
                             + " (their layer names coincide once '/' becomes '_'); rename one layer");
                 }
-                INDArray tensor = byName.get(found);
-                long[] expected = kind.tensorShape(key, param);
-                if (!Arrays.equals(expected, tensor.shape())) {
-                    misShaped.add(new MisShaped(tensorPrefix + found, name, key, boxed(expected), boxed(tensor.shape())));
+                INDArray tensor = byName.get(tensorName);
+                if (!expected.equals(boxed(tensor.shape()))) {
+                    problems.add(new WeightImportReport.ShapeMismatch(name, key, List.of(tensorPrefix + tensorName),
+                            expected, boxed(tensor.shape())));
                     continue;
                 }
-                UnaryOperator<INDArray> transform = kind.transform(key);
                 if (suffix.equals(".running_var")) {
-                    checkVariance(tensorPrefix + found, tensor);
+                    checkVariance(tensorPrefix + tensorName, tensor);
                 }
-                imported.add(new Imported(name, key, tensorPrefix + found));
-                assignments.add(() -> param.assign(transform.apply(tensor.castTo(param.dataType()))));
+                UnaryOperator<INDArray> transform = kind.transform(key);
+                plan.add(() -> param.assign(transform.apply(tensor.castTo(param.dataType()))));
+                values += param.length();
+            }
+            if (found == 0) {
+                missing.add(new WeightImportReport.Missing(name, forms.stream().map(f -> tensorPrefix + f + ".*").toList()));
+            } else if (!problems.isEmpty()) {
+                mismatches.addAll(problems);
+            } else {
+                copied.add(name);
+                copiedValues += values;
+                assignments.addAll(plan);
             }
         }
         for (String k : byName.keySet()) {
             if (!claimedBy.containsKey(k)) {
-                unmatched.add(tensorPrefix + k);
+                unused.add(tensorPrefix + k);
             }
         }
+        List<String> notes = ignored == 0 ? List.of() : List.of("ignored *" + IGNORED_SUFFIX
+                + " (PyTorch's batch-norm counters): " + WeightImportReport.count(ignored, "tensor"));
 
-        Report report = new Report(source, imported, unmatched, ignored, missing, misShaped, skipped);
-        if (mode == Mode.STRICT && !report.complete()) {
-            throw new IllegalArgumentException(strictMessage(report));
+        WeightImportReport report = new WeightImportReport(copied, copiedValues, missing, mismatches, skipped, unused,
+                notes);
+        if (mode == Mode.STRICT && !(missing.isEmpty() && mismatches.isEmpty())) {
+            throw new IllegalArgumentException(strictMessage(source, report));
         }
         assignments.forEach(Runnable::run);
         return report;
     }
 
-    private List<Layer> targets(ComputationGraph net) {
+    /** The names given to {@link Builder#layers}, checked against the graph; null for every layer. */
+    private Set<String> selectedLayers(ComputationGraph net) {
         if (layers == null) {
-            List<Layer> all = new ArrayList<>();
-            for (Layer l : net.getLayers()) {
-                if (l.numParams() > 0) {
-                    all.add(l);
-                }
-            }
-            return all;
+            return null;
         }
-        List<Layer> out = new ArrayList<>();
         for (String n : layers) {
-            org.deeplearning4j.nn.graph.vertex.GraphVertex v = net.getVertex(n);
+            GraphVertex v = net.getVertex(n);
             if (v == null || !v.hasLayer()) {
                 throw new IllegalArgumentException("layers must name layers of the graph, found '" + n
                         + "' which the graph does not have");
             }
-            Layer l = v.getLayer();
-            if (Kind.of(l.conf().getLayer()) == null) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = PretrainedWeights.unwrap(v.getLayer().conf().getLayer());
+            if (Kind.of(conf) == null) {
                 throw new IllegalArgumentException("layers must name convolution, batch-norm, dense or output layers,"
-                        + " found '" + n + "' of type " + l.conf().getLayer().getClass().getSimpleName());
+                        + " found '" + n + "' of type " + conf.getClass().getSimpleName());
             }
-            out.add(l);
         }
-        return out;
+        return Set.copyOf(layers);
     }
 
     private static void checkVariance(String tensorName, INDArray var) {
@@ -301,21 +327,22 @@ public final class NpzWeightImporter {
         return Arrays.stream(a).boxed().toList();
     }
 
-    private static String strictMessage(Report r) {
+    private static String strictMessage(String source, WeightImportReport r) {
         StringBuilder sb = new StringBuilder();
-        sb.append("weights in ").append(r.source())
+        sb.append("weights in ").append(source)
                 .append(" must provide every parameter of the selected layers with the expected shape (strict mode),"
                         + " found ")
-                .append(r.missing().size()).append(" missing and ").append(r.misShaped().size())
-                .append(" mis-shaped; nothing was imported.");
-        if (!r.missing().isEmpty()) {
-            sb.append(" Missing: ").append(limited(r.missing())).append('.');
+                .append(WeightImportReport.count(r.missingInSource().size(), "layer")).append(" missing and ")
+                .append(WeightImportReport.count(r.shapeMismatches().size(), "parameter"))
+                .append(" mis-shaped or absent; nothing was imported.");
+        if (!r.missingInSource().isEmpty()) {
+            sb.append(" Missing: ").append(limited(r.missingInSource())).append('.');
         }
-        if (!r.misShaped().isEmpty()) {
-            sb.append(" Mis-shaped: ").append(limited(r.misShaped())).append('.');
+        if (!r.shapeMismatches().isEmpty()) {
+            sb.append(" Mis-shaped or absent: ").append(limited(r.shapeMismatches())).append('.');
         }
-        if (!r.unmatched().isEmpty()) {
-            sb.append(" Unmatched tensors: ").append(limited(r.unmatched())).append('.');
+        if (!r.unusedSource().isEmpty()) {
+            sb.append(" Unused tensors: ").append(limited(r.unusedSource())).append('.');
         }
         sb.append(" Use NpzWeightImporter.lenient() to import what matches, or builder().layers(...) to"
                 + " restrict the import.");
@@ -323,8 +350,7 @@ public final class NpzWeightImporter {
     }
 
     private static String limited(List<?> items) {
-        String shown = items.stream().limit(MESSAGE_ITEMS).map(Object::toString).collect(Collectors.joining("; "));
-        return items.size() > MESSAGE_ITEMS ? shown + "; ... and " + (items.size() - MESSAGE_ITEMS) + " more" : shown;
+        return WeightImportReport.limited(items, MESSAGE_ITEMS, "; ");
     }
 
     /** Supported layer kinds and their mapping to PyTorch tensors. */
@@ -375,99 +401,6 @@ public final class NpzWeightImporter {
                 return BatchNormVariance::toLog10Std;
             }
             return UnaryOperator.identity();
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // report
-
-    /**
-     * One imported tensor.
-     *
-     * @param layer  the DL4J layer name
-     * @param param  the DL4J parameter key ({@code W}, {@code b}, {@code gamma}, ...)
-     * @param tensor the tensor name in the file
-     */
-    public record Imported(String layer, String param, String tensor) {
-        @Override
-        public String toString() {
-            return "'" + tensor + "' -> " + layer + " " + param;
-        }
-    }
-
-    /**
-     * A parameter with no tensor.
-     *
-     * @param layer     the DL4J layer name
-     * @param param     the DL4J parameter key
-     * @param triedNames the tensor names looked for, in order
-     */
-    public record Missing(String layer, String param, List<String> triedNames) {
-        public Missing {
-            triedNames = List.copyOf(triedNames);
-        }
-
-        @Override
-        public String toString() {
-            return layer + " " + param + " (looked for " + triedNames.stream().map(n -> "'" + n + "'")
-                    .collect(Collectors.joining(" or ")) + ")";
-        }
-    }
-
-    /**
-     * A tensor whose shape differs from what the parameter needs (PyTorch layout).
-     *
-     * @param tensor   the tensor name in the file
-     * @param layer    the DL4J layer name
-     * @param param    the DL4J parameter key
-     * @param expected the shape the tensor must have
-     * @param found    the tensor's shape
-     */
-    public record MisShaped(String tensor, String layer, String param, List<Long> expected, List<Long> found) {
-        public MisShaped {
-            expected = List.copyOf(expected);
-            found = List.copyOf(found);
-        }
-
-        @Override
-        public String toString() {
-            return "'" + tensor + "' for " + layer + " " + param + ": expected " + expected + ", found " + found;
-        }
-    }
-
-    /**
-     * Outcome of an import.
-     *
-     * @param source        the absolute file path, or {@code <in-memory tensors>}
-     * @param imported      tensors copied into the network
-     * @param unmatched     tensors no selected parameter asked for (e.g. a classifier), with their full names
-     * @param ignored       tensors deliberately not used ({@code *.num_batches_tracked})
-     * @param missing       parameters of the selected layers with no tensor
-     * @param misShaped     tensors found with the wrong shape (not imported)
-     * @param skippedLayers layers with parameters of an unsupported type, as {@code "name (Type)"}
-     */
-    public record Report(String source, List<Imported> imported, List<String> unmatched, List<String> ignored,
-                         List<Missing> missing, List<MisShaped> misShaped, List<String> skippedLayers) {
-        public Report {
-            imported = List.copyOf(imported);
-            unmatched = List.copyOf(unmatched);
-            ignored = List.copyOf(ignored);
-            missing = List.copyOf(missing);
-            misShaped = List.copyOf(misShaped);
-            skippedLayers = List.copyOf(skippedLayers);
-        }
-
-        /** True when no parameter is missing or mis-shaped (unmatched and ignored tensors are fine). */
-        public boolean complete() {
-            return missing.isEmpty() && misShaped.isEmpty();
-        }
-
-        @Override
-        public String toString() {
-            return String.format(Locale.ROOT,
-                    "NpzWeightImporter.Report{source=%s, imported=%d, unmatched=%s, ignored=%d, missing=%s,"
-                            + " misShaped=%s, skippedLayers=%s}",
-                    source, imported.size(), unmatched, ignored.size(), missing, misShaped, skippedLayers);
         }
     }
 

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +53,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p><b>Copying.</b> {@link #copyByName(ComputationGraph, ComputationGraph)} copies every parameter
  * of every target layer from the source layer of the same name, when all that layer's parameters
- * exist in the source with the same shapes, and returns a {@link CopyReport}. Batch-norm running
+ * exist in the source with the same shapes, and returns a {@link WeightImportReport} (the report
+ * {@link NpzWeightImporter} returns too). Batch-norm running
  * mean and variance are parameters in DL4J and are copied too; a variance stored as variance
  * ({@code "var"}, as in models saved by DL4J 1.0.0-beta3 and earlier) is converted to
  * the {@code "log10stdev"} that newer layers store, and back. The graphs need not have the same
@@ -63,12 +63,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Usage ({@code PretrainedWeightsTest} runs the copy step with the zoo's untrained ResNet50 as the
  * source, since the real file is not available to the tests):
  * <pre>{@code
- * ComputationGraph net = ...;   // a graph with ResNet50Backbone (+ heads), initialised
+ * EmbeddingModel model = ...;   // built with ResNet50Backbone
  * ComputationGraph imagenet = PretrainedWeights.restore(PretrainedWeights.ZooWeights.RESNET50_IMAGENET);
- * PretrainedWeights.CopyReport report = PretrainedWeights.copyByName(imagenet, net);
+ * WeightImportReport report = PretrainedWeights.copyByName(imagenet, model.network());
  * // report: copied layers, target layers missing in the source (the heads), shape mismatches,
- * // source layers not used (the zoo's classifier), notes
- * report.requireCopiedExcept(List.of("out"));   // the target's own layers
+ * // source layers not used (the zoo's classifier), notes; report.summary() for a log
+ * report.requireBackboneLoaded(model);   // fails naming every backbone layer that was not copied
  * }</pre>
  *
  * <p><b>Not verified here.</b> The hosted zips could not be opened while writing this class (no
@@ -212,7 +212,7 @@ public final class PretrainedWeights {
     }
 
     /** {@link #copyByName(ComputationGraph, ComputationGraph, Map)} with every layer under its own name. */
-    public static CopyReport copyByName(ComputationGraph source, ComputationGraph target) {
+    public static WeightImportReport copyByName(ComputationGraph source, ComputationGraph target) {
         return copyByName(source, target, Map.of());
     }
 
@@ -226,13 +226,16 @@ public final class PretrainedWeights {
      * counterparts and are converted). Otherwise nothing of that layer is copied and the report says
      * why. Values are assigned into the target's parameter views (converted to its data type); the
      * source is not modified. Layer settings (e.g. batch-norm epsilon) are not copied; differences
-     * that change what copied values mean are listed in {@link CopyReport#notes()}.
+     * that change what copied values mean are listed in {@link WeightImportReport#notes()}. The
+     * report's {@link WeightImportReport#skipped() skipped} list is always empty here: every layer type
+     * can be copied.
      *
      * @param sourceNames target layer name to source layer name, for layers named differently
-     * @return what was copied and what was not
+     * @return what was copied and what was not; check it, e.g. with
+     *     {@link WeightImportReport#requireBackboneLoaded(EmbeddingModel)}
      */
-    public static CopyReport copyByName(ComputationGraph source, ComputationGraph target,
-                                        Map<String, String> sourceNames) {
+    public static WeightImportReport copyByName(ComputationGraph source, ComputationGraph target,
+                                                Map<String, String> sourceNames) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(sourceNames, "sourceNames");
@@ -243,8 +246,8 @@ public final class PretrainedWeights {
             }
         }
         List<String> copied = new ArrayList<>();
-        List<String> missing = new ArrayList<>();
-        List<ShapeMismatch> mismatches = new ArrayList<>();
+        List<WeightImportReport.Missing> missing = new ArrayList<>();
+        List<WeightImportReport.ShapeMismatch> mismatches = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         Set<String> usedSource = new HashSet<>();
         long copiedValues = 0;
@@ -259,7 +262,7 @@ public final class PretrainedWeights {
             String sourceName = sourceNames.getOrDefault(name, name);
             GraphVertex sourceVertex = source.getVertex(sourceName);
             if (sourceVertex == null || !sourceVertex.hasLayer() || sourceVertex.getLayer().paramTable().isEmpty()) {
-                missing.add(name);
+                missing.add(new WeightImportReport.Missing(name, List.of(sourceName)));
                 continue;
             }
             usedSource.add(sourceName);
@@ -269,18 +272,24 @@ public final class PretrainedWeights {
             List<String> layerNotes = new ArrayList<>();
             int before = mismatches.size();
             for (Map.Entry<String, INDArray> p : targetParams.entrySet()) {
-                INDArray value = sourceValue(sourceParams, p.getKey(), layerNotes, name);
+                String key = p.getKey();
+                String other = counterpart(key, sourceParams);
+                String entry = sourceName + "/" + (sourceParams.containsKey(key) || other == null ? key : other);
+                INDArray value = sourceValue(sourceParams, key, layerNotes, name);
                 if (value == null) {
-                    mismatches.add(new ShapeMismatch(name, p.getKey(), List.of(), shapeOf(p.getValue())));
+                    mismatches.add(new WeightImportReport.ShapeMismatch(name, key, List.of(entry),
+                            shapeOf(p.getValue()), List.of()));
                 } else if (!Arrays.equals(value.shape(), p.getValue().shape())) {
-                    mismatches.add(new ShapeMismatch(name, p.getKey(), shapeOf(value), shapeOf(p.getValue())));
+                    mismatches.add(new WeightImportReport.ShapeMismatch(name, key, List.of(entry),
+                            shapeOf(p.getValue()), shapeOf(value)));
                 } else {
-                    plan.put(p.getKey(), value);
+                    plan.put(key, value);
                 }
             }
             for (Map.Entry<String, INDArray> p : sourceParams.entrySet()) {
                 if (!targetParams.containsKey(p.getKey()) && counterpart(p.getKey(), targetParams) == null) {
-                    mismatches.add(new ShapeMismatch(name, p.getKey(), shapeOf(p.getValue()), List.of()));
+                    mismatches.add(new WeightImportReport.ShapeMismatch(name, p.getKey(),
+                            List.of(sourceName + "/" + p.getKey()), List.of(), shapeOf(p.getValue())));
                 }
             }
             if (mismatches.size() > before) {
@@ -301,11 +310,11 @@ public final class PretrainedWeights {
                 unused.add(vertex.getVertexName());
             }
         }
-        return new CopyReport(copied, copiedValues, missing, mismatches, unused, notes);
+        return new WeightImportReport(copied, copiedValues, missing, mismatches, List.of(), unused, notes);
     }
 
     /** The vertices that hold layers, in topological order. */
-    private static List<GraphVertex> inTopologicalOrder(ComputationGraph graph) {
+    static List<GraphVertex> inTopologicalOrder(ComputationGraph graph) {
         GraphVertex[] vertices = graph.getVertices();
         List<GraphVertex> out = new ArrayList<>();
         for (int i : graph.topologicalSortOrder()) {
@@ -357,7 +366,7 @@ public final class PretrainedWeights {
         }
         org.deeplearning4j.nn.conf.layers.Layer s = unwrap(sourceLayer.conf().getLayer());
         org.deeplearning4j.nn.conf.layers.Layer t = unwrap(targetLayer.conf().getLayer());
-        if (s.getClass() != t.getClass()) {
+        if (kindOf(s) != kindOf(t)) {
             notes.add(name + ": layer type differs: source " + s.getClass().getSimpleName() + ", target "
                     + t.getClass().getSimpleName());
         }
@@ -369,7 +378,13 @@ public final class PretrainedWeights {
         return notes;
     }
 
-    private static org.deeplearning4j.nn.conf.layers.Layer unwrap(org.deeplearning4j.nn.conf.layers.Layer layer) {
+    /** A layer's class, with a frozen batch norm counted as a batch norm (its parameters mean the same). */
+    private static Class<?> kindOf(org.deeplearning4j.nn.conf.layers.Layer layer) {
+        return layer instanceof FrozenBatchNormalization ? BatchNormalization.class : layer.getClass();
+    }
+
+    /** The layer configuration inside frozen and other wrapper layers. */
+    static org.deeplearning4j.nn.conf.layers.Layer unwrap(org.deeplearning4j.nn.conf.layers.Layer layer) {
         org.deeplearning4j.nn.conf.layers.Layer l = layer;
         while (true) {
             if (l instanceof FrozenLayer) {
@@ -382,100 +397,11 @@ public final class PretrainedWeights {
         }
     }
 
-    private static List<Long> shapeOf(INDArray array) {
+    static List<Long> shapeOf(INDArray array) {
         List<Long> shape = new ArrayList<>();
         for (long d : array.shape()) {
             shape.add(d);
         }
         return List.copyOf(shape);
-    }
-
-    /**
-     * A parameter that blocked copying its layer.
-     *
-     * @param layer the target layer name
-     * @param parameter the parameter key, e.g. {@code "W"}
-     * @param sourceShape its shape in the source layer; empty if the source layer has no such parameter
-     * @param targetShape its shape in the target layer; empty if the target layer has no such parameter
-     */
-    public record ShapeMismatch(String layer, String parameter, List<Long> sourceShape, List<Long> targetShape) {
-        /** Copies the shapes. */
-        public ShapeMismatch {
-            Objects.requireNonNull(layer, "layer");
-            Objects.requireNonNull(parameter, "parameter");
-            sourceShape = List.copyOf(sourceShape);
-            targetShape = List.copyOf(targetShape);
-        }
-
-        @Override
-        public String toString() {
-            return layer + "/" + parameter + ": source " + (sourceShape.isEmpty() ? "none" : sourceShape)
-                    + ", target " + (targetShape.isEmpty() ? "none" : targetShape);
-        }
-    }
-
-    /**
-     * The outcome of {@link #copyByName}. Lists are in topological order of their graph.
-     *
-     * @param copied target layers whose parameters were all copied
-     * @param copiedValues number of parameter values copied
-     * @param missingInSource target layers with parameters that have no source layer with parameters
-     * @param shapeMismatches parameters whose shapes (or presence) differ; their layers were not copied
-     * @param unusedSource source layers with parameters that no target layer was matched to
-     * @param notes conversions and setting differences of copied layers (batch-norm variance format,
-     *     batch-norm epsilon, layer type, renamed source)
-     */
-    public record CopyReport(List<String> copied, long copiedValues, List<String> missingInSource,
-                             List<ShapeMismatch> shapeMismatches, List<String> unusedSource, List<String> notes) {
-        /** Copies the lists. */
-        public CopyReport {
-            copied = List.copyOf(copied);
-            missingInSource = List.copyOf(missingInSource);
-            shapeMismatches = List.copyOf(shapeMismatches);
-            unusedSource = List.copyOf(unusedSource);
-            notes = List.copyOf(notes);
-        }
-
-        /** True when every target layer with parameters was copied. */
-        public boolean complete() {
-            return missingInSource.isEmpty() && shapeMismatches.isEmpty();
-        }
-
-        /**
-         * Returns this report if {@link #complete()}.
-         *
-         * @throws IllegalStateException naming the missing layers and mismatched parameters otherwise
-         */
-        public CopyReport requireNoMissingOrMismatched() {
-            return requireCopiedExcept(List.of());
-        }
-
-        /**
-         * Returns this report if there are no shape mismatches and every layer missing in the source is
-         * one of {@code targetOnlyLayers} (typically the heads added after the backbone).
-         *
-         * @throws IllegalStateException naming the unexpected missing layers and mismatched parameters
-         */
-        public CopyReport requireCopiedExcept(Collection<String> targetOnlyLayers) {
-            List<String> unexpected = new ArrayList<>(missingInSource);
-            unexpected.removeAll(Set.copyOf(targetOnlyLayers));
-            if (!unexpected.isEmpty() || !shapeMismatches.isEmpty()) {
-                throw new IllegalStateException("every target layer with parameters"
-                        + (targetOnlyLayers.isEmpty() ? "" : " except " + targetOnlyLayers)
-                        + " must be copied, found " + unexpected.size() + " missing in source " + unexpected
-                        + " and " + shapeMismatches.size() + " shape mismatches " + shapeMismatches);
-            }
-            return this;
-        }
-
-        /** One line per category with counts and names. */
-        @Override
-        public String toString() {
-            return "CopyReport{copied " + copied.size() + " layers (" + copiedValues + " values)"
-                    + ", missing in source " + missingInSource.size() + " " + missingInSource
-                    + ", shape mismatches " + shapeMismatches.size() + " " + shapeMismatches
-                    + ", unused source layers " + unusedSource.size() + " " + unusedSource
-                    + ", notes " + notes + "}";
-        }
     }
 }

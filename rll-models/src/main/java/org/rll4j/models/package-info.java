@@ -10,8 +10,10 @@
  *       and RLL-(L,M,H), head learning-rate multiplier, frozen backbone,
  *       {@link org.rll4j.models.BackboneWarmup}.</li>
  *   <li>Weights: {@link org.rll4j.models.PretrainedWeights} (DL4J-hosted ImageNet weights from the
- *       local cache, checksum-verified, never deleted; copy by layer name with a report) and
- *       {@link org.rll4j.models.NpzWeightImporter} (BN-Inception weights exported from PyTorch).</li>
+ *       local cache, checksum-verified, never deleted; copy by layer name) and
+ *       {@link org.rll4j.models.NpzWeightImporter} (BN-Inception weights exported from PyTorch), both
+ *       returning a {@link org.rll4j.models.WeightImportReport} whose
+ *       {@code requireBackboneLoaded(model)} fails when a backbone layer was not loaded.</li>
  *   <li>Inference: {@link org.rll4j.models.EmbeddingExtractor}; training a multi-head model from a
  *       plain iterator: {@link org.rll4j.models.MultiHeadIterator}.</li>
  * </ul>

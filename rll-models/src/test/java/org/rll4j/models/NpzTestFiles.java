@@ -16,6 +16,11 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -106,5 +111,36 @@ final class NpzTestFiles {
         try (OutputStream out = Files.newOutputStream(file)) {
             bytes.writeTo(out);
         }
+    }
+
+    /**
+     * The parameters of {@code net}'s layers as a PyTorch port would name and lay them out: layer
+     * {@code a/b} becomes {@code a_b}; {@code W}/{@code gamma} {@code .weight} (a dense or output
+     * layer's transposed to {@code [out, in]}), {@code b}/{@code beta} {@code .bias}, {@code mean}
+     * {@code .running_mean}, {@code var} (or {@code log10stdev} converted back to a variance)
+     * {@code .running_var}; copies, in graph order. Every layer must be a convolution, batch norm,
+     * dense or output layer.
+     */
+    static Map<String, INDArray> torchTensors(ComputationGraph net) {
+        Map<String, INDArray> t = new LinkedHashMap<>();
+        for (GraphVertex vertex : PretrainedWeights.inTopologicalOrder(net)) {
+            Layer layer = vertex.getLayer();
+            org.deeplearning4j.nn.conf.layers.Layer conf = PretrainedWeights.unwrap(layer.conf().getLayer());
+            String torch = vertex.getVertexName().replace('/', '_');
+            boolean dense = conf instanceof DenseLayer || conf instanceof OutputLayer;
+            for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+                INDArray v = p.getValue();
+                switch (p.getKey()) {
+                    case "W" -> t.put(torch + ".weight", dense ? v.transpose().dup('c') : v.dup());
+                    case "gamma" -> t.put(torch + ".weight", v.dup());
+                    case "b", "beta" -> t.put(torch + ".bias", v.dup());
+                    case "mean" -> t.put(torch + ".running_mean", v.dup());
+                    case "var" -> t.put(torch + ".running_var", v.dup());
+                    case "log10stdev" -> t.put(torch + ".running_var", BatchNormVariance.toVariance(v));
+                    default -> throw new AssertionError(vertex.getVertexName() + " parameter " + p.getKey());
+                }
+            }
+        }
+        return t;
     }
 }

@@ -17,8 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -236,7 +236,7 @@ class NpzWeightImporterTest {
         FileTime modified = Files.getLastModifiedTime(f);
         ComputationGraph net = stemNet(5, false);
 
-        NpzWeightImporter.Report report = NpzWeightImporter.strict().importInto(net, f);
+        WeightImportReport report = NpzWeightImporter.strict().importInto(net, f);
 
         assertSameValues(t.get("conv1_7x7_s2.weight"), param(net, "conv1/7x7_s2", "W"), "conv W");
         assertSameValues(t.get("conv1_7x7_s2.bias"), param(net, "conv1/7x7_s2", "b"), "conv b");
@@ -252,13 +252,12 @@ class NpzWeightImporterTest {
         assertSameValues(t.get("fc.weight").transpose(), param(net, "fc", "W"), "dense W (transposed)");
         assertSameValues(t.get("fc.bias"), param(net, "fc", "b"), "dense b");
 
-        assertEquals(2 + 4 + 2 + 4 + 2, report.imported().size());
-        assertEquals(new NpzWeightImporter.Imported("conv1/7x7_s2_bn", "var", "conv1_7x7_s2_bn.running_var"),
-                report.imported().get(5));
-        assertEquals(List.of("conv1_7x7_s2_bn.num_batches_tracked"), report.ignored());
-        assertEquals(List.of(), report.unmatched());
+        assertEquals(List.of("conv1/7x7_s2", "conv1/7x7_s2_bn", "inception_3a/1x1", "inception_3a/1x1_bn", "fc"),
+                report.copied());
+        assertEquals((4 * 3 * 3 * 3 + 4) + 4 * 4 + (5 * 4 + 5) + 5 * 4 + (5 * 2 + 2), report.copiedValues());
+        assertEquals(List.of("ignored *.num_batches_tracked (PyTorch's batch-norm counters): 1 tensor"), report.notes());
+        assertEquals(List.of(), report.unusedSource());
         assertTrue(report.complete());
-        assertEquals(f.toAbsolutePath().toString(), report.source());
 
         // the file is untouched
         assertArrayEquals(before, Files.readAllBytes(f));
@@ -309,19 +308,20 @@ class NpzWeightImporterTest {
         INDArray params = strictNet.params().dup();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NpzWeightImporter.strict().importInto(strictNet, f));
-        assertTrue(e.getMessage().contains("Mis-shaped: 'conv1_7x7_s2.weight' for conv1/7x7_s2 W: expected [4, 3, 3, 3],"
-                + " found [4, 3, 1, 1]."), e.getMessage());
+        assertTrue(e.getMessage().contains("Mis-shaped or absent: conv1/7x7_s2 W: source 'conv1_7x7_s2.weight' is"
+                + " [4, 3, 1, 1], expected [4, 3, 3, 3]."), e.getMessage());
         assertEquals(params, strictNet.params(), "strict mode must import nothing");
 
         ComputationGraph net = stemNet(5, false);
-        INDArray w = param(net, "conv1/7x7_s2", "W").dup();
-        NpzWeightImporter.Report report = NpzWeightImporter.lenient().importInto(net, f);
-        assertEquals(List.of(new NpzWeightImporter.MisShaped("conv1_7x7_s2.weight", "conv1/7x7_s2", "W",
-                List.of(4L, 3L, 3L, 3L), List.of(4L, 3L, 1L, 1L))), report.misShaped());
-        assertEquals(13, report.imported().size());
+        INDArray conv = net.getLayer("conv1/7x7_s2").params().dup();
+        WeightImportReport report = NpzWeightImporter.lenient().importInto(net, f);
+        assertEquals(List.of(new WeightImportReport.ShapeMismatch("conv1/7x7_s2", "W", List.of("conv1_7x7_s2.weight"),
+                List.of(4L, 3L, 3L, 3L), List.of(4L, 3L, 1L, 1L))), report.shapeMismatches());
+        assertEquals(List.of("conv1/7x7_s2_bn", "inception_3a/1x1", "inception_3a/1x1_bn", "fc"), report.copied());
         assertFalse(report.complete());
-        assertEquals(w, param(net, "conv1/7x7_s2", "W"), "a mis-shaped tensor is not imported");
-        assertSameValues(t.get("conv1_7x7_s2.bias"), param(net, "conv1/7x7_s2", "b"), "the rest is");
+        assertEquals(conv, net.getLayer("conv1/7x7_s2").params(), "a layer with a mis-shaped tensor is not imported,"
+                + " not even its bias");
+        assertSameValues(t.get("conv1_7x7_s2_bn.bias"), param(net, "conv1/7x7_s2_bn", "beta"), "the other layers are");
     }
 
     @Test
@@ -329,10 +329,10 @@ class NpzWeightImporterTest {
         Map<String, INDArray> t = stemTensors();
         t.put("last_linear.weight", Nd4j.rand(DataType.FLOAT, 10, 5));
         t.put("conv3_3x3.weight", Nd4j.rand(DataType.FLOAT, 2, 2, 3, 3));
-        NpzWeightImporter.Report report = NpzWeightImporter.strict().importInto(stemNet(5, false), write(t));
-        assertEquals(List.of("last_linear.weight", "conv3_3x3.weight"), report.unmatched());
+        WeightImportReport report = NpzWeightImporter.strict().importInto(stemNet(5, false), write(t));
+        assertEquals(List.of("last_linear.weight", "conv3_3x3.weight"), report.unusedSource());
         assertTrue(report.complete());
-        assertEquals(14, report.imported().size());
+        assertEquals(5, report.copied().size());
     }
 
     @Test
@@ -340,6 +340,9 @@ class NpzWeightImporterTest {
         Map<String, INDArray> t = stemTensors();
         t.remove("inception_3a_1x1_bn.running_mean");
         t.remove("fc.bias");
+        for (String suffix : List.of(".weight", ".bias", ".running_mean", ".running_var")) {
+            t.remove("conv1_7x7_s2_bn" + suffix);
+        }
         t.put("conv1_7x7_s2.bias", Nd4j.rand(DataType.FLOAT, 3));
         t.put("fc8.weight", Nd4j.rand(DataType.FLOAT, 3));
         Path f = write(t);
@@ -349,22 +352,27 @@ class NpzWeightImporterTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> NpzWeightImporter.strict().importInto(net, f));
         assertEquals("weights in " + f.toAbsolutePath() + " must provide every parameter of the selected layers with"
-                + " the expected shape (strict mode), found 2 missing and 1 mis-shaped; nothing was imported."
-                + " Missing: inception_3a/1x1_bn mean (looked for 'inception_3a/1x1_bn.running_mean' or"
-                + " 'inception_3a_1x1_bn.running_mean'); fc b (looked for 'fc.bias')."
-                + " Mis-shaped: 'conv1_7x7_s2.bias' for conv1/7x7_s2 b: expected [4], found [3]."
-                + " Unmatched tensors: fc8.weight."
+                + " the expected shape (strict mode), found 1 layer missing and 3 parameters mis-shaped or absent;"
+                + " nothing was imported."
+                + " Missing: conv1/7x7_s2_bn (looked for 'conv1/7x7_s2_bn.*' or 'conv1_7x7_s2_bn.*')."
+                + " Mis-shaped or absent: conv1/7x7_s2 b: source 'conv1_7x7_s2.bias' is [3], expected [4];"
+                + " inception_3a/1x1_bn mean: no 'inception_3a/1x1_bn.running_mean' or"
+                + " 'inception_3a_1x1_bn.running_mean' in the source, expected [5];"
+                + " fc b: no 'fc.bias' in the source, expected [2]."
+                + " Unused tensors: fc8.weight."
                 + " Use NpzWeightImporter.lenient() to import what matches, or builder().layers(...) to restrict"
                 + " the import.", e.getMessage());
         assertEquals(params, net.params());
 
-        NpzWeightImporter.Report report = NpzWeightImporter.lenient().importInto(net, f);
-        assertEquals(2, report.missing().size());
+        WeightImportReport report = NpzWeightImporter.lenient().importInto(net, f);
+        assertEquals(List.of(new WeightImportReport.Missing("conv1/7x7_s2_bn",
+                List.of("conv1/7x7_s2_bn.*", "conv1_7x7_s2_bn.*"))), report.missingInSource());
+        assertEquals(List.of("conv1/7x7_s2", "inception_3a/1x1_bn", "fc"), report.mismatchedLayers());
         assertEquals(List.of("inception_3a/1x1_bn.running_mean", "inception_3a_1x1_bn.running_mean"),
-                report.missing().get(0).triedNames());
-        assertEquals(1, report.misShaped().size());
-        assertEquals(List.of("fc8.weight"), report.unmatched());
-        assertEquals(14 - 3, report.imported().size());
+                report.shapeMismatches().get(1).sourceNames());
+        assertEquals(List.of("fc8.weight"), report.unusedSource());
+        assertEquals(List.of("inception_3a/1x1"), report.copied());
+        assertEquals(List.of("conv1/7x7_s2_bn", "conv1/7x7_s2", "inception_3a/1x1_bn", "fc"), report.notCopied());
     }
 
     @Test
@@ -372,9 +380,9 @@ class NpzWeightImporterTest {
         Map<String, INDArray> t = stemTensors();
         t.put("conv1/7x7_s2.bias", Nd4j.createFromArray(1f, 2f, 3f, 4f));
         ComputationGraph net = stemNet(5, false);
-        NpzWeightImporter.Report report = NpzWeightImporter.strict().importInto(net, write(t));
+        WeightImportReport report = NpzWeightImporter.strict().importInto(net, write(t));
         assertEquals(Nd4j.createFromArray(1f, 2f, 3f, 4f), param(net, "conv1/7x7_s2", "b"));
-        assertEquals(List.of("conv1_7x7_s2.bias"), report.unmatched());
+        assertEquals(List.of("conv1_7x7_s2.bias"), report.unusedSource());
     }
 
     @Test
@@ -386,12 +394,12 @@ class NpzWeightImporterTest {
         NpzWeightImporter importer = NpzWeightImporter.builder().mode(NpzWeightImporter.Mode.LENIENT)
                 .tensorPrefix("module.").build();
         ComputationGraph net = stemNet(5, false);
-        NpzWeightImporter.Report report = importer.importInto(net, t);
-        assertEquals("<in-memory tensors>", report.source());
-        assertEquals(13, report.imported().size());
-        assertEquals(List.of("other.weight"), report.unmatched());
-        assertEquals(List.of("module.conv1_7x7_s2_bn.num_batches_tracked"), report.ignored());
-        assertEquals(List.of("module.fc.bias"), report.missing().get(0).triedNames());
+        WeightImportReport report = importer.importInto(net, t);
+        assertEquals(List.of("conv1/7x7_s2", "conv1/7x7_s2_bn", "inception_3a/1x1", "inception_3a/1x1_bn"),
+                report.copied());
+        assertEquals(List.of("other.weight"), report.unusedSource());
+        assertEquals(List.of("ignored *.num_batches_tracked (PyTorch's batch-norm counters): 1 tensor"), report.notes());
+        assertEquals(List.of("module.fc.bias"), report.shapeMismatches().get(0).sourceNames());
         assertSameValues(t.get("module.conv1_7x7_s2.weight"), param(net, "conv1/7x7_s2", "W"), "prefixed");
     }
 
@@ -402,14 +410,20 @@ class NpzWeightImporterTest {
         INDArray fcBefore = param(net, "fc", "W").dup();
         NpzWeightImporter scoped = NpzWeightImporter.builder()
                 .layers(List.of("conv1/7x7_s2", "conv1/7x7_s2_bn")).build();
-        NpzWeightImporter.Report report = scoped.importInto(net, t);
-        assertEquals(6, report.imported().size());
+        WeightImportReport report = scoped.importInto(net, t);
+        assertEquals(List.of("conv1/7x7_s2", "conv1/7x7_s2_bn"), report.copied());
         assertEquals(fcBefore, param(net, "fc", "W"));
-        assertTrue(report.unmatched().contains("fc.weight"));
+        assertTrue(report.unusedSource().contains("fc.weight"));
+        assertEquals(List.of(
+                new WeightImportReport.Skipped("inception_3a/1x1", "not in the importer's layers(...)"),
+                new WeightImportReport.Skipped("inception_3a/1x1_bn", "not in the importer's layers(...)"),
+                new WeightImportReport.Skipped("fc", "not in the importer's layers(...)"),
+                new WeightImportReport.Skipped("prelu", "not in the importer's layers(...)")), report.skipped());
 
         report = NpzWeightImporter.strict().importInto(net, t);
-        assertEquals(List.of("prelu (PReLULayer)"), report.skippedLayers());
-        assertTrue(report.complete());
+        assertEquals(List.of(new WeightImportReport.Skipped("prelu", "PReLULayer has no PyTorch mapping")),
+                report.skipped());
+        assertEquals(List.of("prelu"), report.notCopied(), "a skipped layer does not fail strict mode");
     }
 
     @Test
@@ -474,22 +488,10 @@ class NpzWeightImporterTest {
         ComputationGraph source = BnInceptionTest.graph(backbone, 1);
         source.setParams(Nd4j.rand(DataType.FLOAT, 1, source.numParams()).addi(0.01)); // variances stay > 0
 
-        Map<String, INDArray> t = new LinkedHashMap<>();
+        Map<String, INDArray> t = NpzTestFiles.torchTensors(source);
         for (String name : backbone.parameterLayerNames()) {
-            Layer layer = source.getLayer(name);
-            String torch = name.replace('/', '_');
-            for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
-                String suffix = switch (p.getKey()) {
-                    case "W", "gamma" -> ".weight";
-                    case "b", "beta" -> ".bias";
-                    case "mean" -> ".running_mean";
-                    case "var" -> ".running_var";
-                    default -> throw new AssertionError(p.getKey());
-                };
-                t.put(torch + suffix, p.getValue().dup());
-            }
             if (name.endsWith("_bn")) {
-                t.put(torch + ".num_batches_tracked", Nd4j.scalar(100L));
+                t.put(name.replace('/', '_') + ".num_batches_tracked", Nd4j.scalar(100L));
             }
         }
         t.put("fc.weight", Nd4j.rand(DataType.FLOAT, 10, 1024));
@@ -497,11 +499,14 @@ class NpzWeightImporterTest {
         Path f = write(t);
 
         ComputationGraph target = BnInceptionTest.graph(backbone, 2);
-        NpzWeightImporter.Report report = NpzWeightImporter.builder().layers(backbone.parameterLayerNames()).build()
+        WeightImportReport report = NpzWeightImporter.builder().layers(backbone.parameterLayerNames()).build()
                 .importInto(target, f);
-        assertEquals(69 * 2 + 69 * 4, report.imported().size());
-        assertEquals(List.of("fc.weight", "fc.bias"), report.unmatched());
-        assertEquals(69, report.ignored().size());
+        assertEquals(69 * 2, report.copied().size(), "69 convolutions, 69 batch norms");
+        assertEquals(Set.copyOf(backbone.parameterLayerNames()), Set.copyOf(report.copied()));
+        assertEquals(source.numParams(), report.copiedValues());
+        assertEquals(List.of("fc.weight", "fc.bias"), report.unusedSource());
+        assertEquals(List.of("ignored *.num_batches_tracked (PyTorch's batch-norm counters): 69 tensors"),
+                report.notes());
         assertEquals(source.params(), target.params());
     }
 

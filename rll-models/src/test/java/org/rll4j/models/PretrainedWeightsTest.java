@@ -40,9 +40,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.rll4j.models.PretrainedWeights.CopyReport;
-import org.rll4j.models.PretrainedWeights.ShapeMismatch;
 import org.rll4j.models.PretrainedWeights.ZooWeights;
+import org.rll4j.models.WeightImportReport.Missing;
+import org.rll4j.models.WeightImportReport.ShapeMismatch;
 
 /**
  * PretrainedWeights without real weights (no network here): file names and checksums against the
@@ -210,25 +210,27 @@ class PretrainedWeightsTest {
         INDArray outBefore = target.getLayer("out").params().dup();
         INDArray embBefore = target.getLayer("emb").params().dup();
 
-        CopyReport report = PretrainedWeights.copyByName(source, target);
+        WeightImportReport report = PretrainedWeights.copyByName(source, target);
 
         assertEquals(List.of("dense1", "bn1", "dense2"), report.copied());
         assertEquals((6 * 4 + 4) + 4 * 4 + (4 * 5 + 5), report.copiedValues());
-        assertEquals(List.of("emb"), report.missingInSource());
+        assertEquals(List.of(new Missing("emb", List.of("emb"))), report.missingInSource());
         assertEquals(List.of(
-                new ShapeMismatch("out", "W", List.of(5L, 3L), List.of(5L, 4L)),
-                new ShapeMismatch("out", "b", List.of(3L), List.of(4L))), report.shapeMismatches());
+                new ShapeMismatch("out", "W", List.of("out/W"), List.of(5L, 4L), List.of(5L, 3L)),
+                new ShapeMismatch("out", "b", List.of("out/b"), List.of(4L), List.of(3L))), report.shapeMismatches());
+        assertEquals(List.of(), report.skipped());
         assertEquals(List.of("extra"), report.unusedSource());
         assertEquals(List.of("bn1: source var converted to log10stdev"), report.notes());
         assertFalse(report.complete());
-        IllegalStateException e = assertThrows(IllegalStateException.class, report::requireNoMissingOrMismatched);
-        assertEquals("every target layer with parameters must be copied, found 1 missing in source [emb] and "
-                + "2 shape mismatches [out/W: source [5, 3], target [5, 4], out/b: source [3], target [4]]",
-                e.getMessage());
-        e = assertThrows(IllegalStateException.class, () -> report.requireCopiedExcept(List.of("emb")));
-        assertEquals("every target layer with parameters except [emb] must be copied, found 0 missing in source [] "
-                + "and 2 shape mismatches [out/W: source [5, 3], target [5, 4], out/b: source [3], target [4]]",
-                e.getMessage());
+        assertEquals(List.of("emb", "out"), report.notCopied());
+        assertEquals(report, report.requireCopied(List.of("dense1", "bn1", "dense2")));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> report.requireCopied(List.of("dense2", "out")));
+        assertEquals("the layers dense2, out must be loaded from the weights, found 1 of 2 not loaded: out (mis-shaped:"
+                + " W: source 'out/W' is [5, 3], expected [5, 4]; b: source 'out/b' is [3], expected [4]). Mis-shaped"
+                + " layers mean the same layers with other sizes: other input channels (grayscale against RGB), other"
+                + " widths, or a dense layer whose input depends on the image size; build the backbone with the"
+                + " channels, widths and input size the weights were trained with.", e.getMessage());
 
         for (String layer : List.of("dense1", "dense2")) {
             assertEquals(source.getLayer(layer).getParam("W"), target.getLayer(layer).getParam("W"), layer);
@@ -261,7 +263,7 @@ class PretrainedWeightsTest {
         mean.assign(Nd4j.rand(DataType.FLOAT, mean.shape()));
         ComputationGraph variance = source();
 
-        CopyReport report = PretrainedWeights.copyByName(logStd, variance);
+        WeightImportReport report = PretrainedWeights.copyByName(logStd, variance);
 
         assertTrue(report.copied().contains("bn1"), report.toString());
         assertEquals(List.of("bn1: source log10stdev converted to var"), report.notes());
@@ -278,11 +280,12 @@ class PretrainedWeightsTest {
         ComputationGraph source = source();
         ComputationGraph target = target();
 
-        CopyReport report = PretrainedWeights.copyByName(source, target, Map.of("emb", "extra"));
+        WeightImportReport report = PretrainedWeights.copyByName(source, target, Map.of("emb", "extra"));
 
         assertEquals(List.of("dense1", "bn1", "dense2", "emb"), report.copied());
         assertEquals(List.of(), report.missingInSource());
         assertEquals(List.of(), report.unusedSource());
+        assertEquals(List.of("out"), report.mismatchedLayers());
         assertTrue(report.notes().contains("emb: copied from source layer extra"), report.notes().toString());
         assertEquals(source.getLayer("extra").params(), target.getLayer("emb").params());
     }
@@ -299,7 +302,8 @@ class PretrainedWeightsTest {
         ComputationGraph a = target();
         a.setParams(Nd4j.rand(DataType.FLOAT, 1, a.numParams()));
         ComputationGraph b = target();
-        CopyReport report = PretrainedWeights.copyByName(a, b).requireNoMissingOrMismatched();
+        WeightImportReport report = PretrainedWeights.copyByName(a, b);
+        assertTrue(report.complete(), report.summary());
         assertEquals(a.numParams(), report.copiedValues());
         assertEquals(List.of(), report.notes());
         assertEquals(a.params(), b.params());
@@ -322,15 +326,13 @@ class PretrainedWeightsTest {
         ComputationGraph net = new ComputationGraph(graph.build());
         net.init();
 
-        CopyReport report = PretrainedWeights.copyByName(zoo, net);
+        WeightImportReport report = PretrainedWeights.copyByName(zoo, net);
 
         assertEquals(106, report.copied().size(), "53 convolutions + 53 batch norms");
         assertEquals(23_587_712L, report.copiedValues());
-        assertEquals(List.of("out"), report.missingInSource());
-        assertEquals(List.of(), report.shapeMismatches());
+        assertEquals(List.of("out"), report.notCopied());
         assertEquals(List.of("output"), report.unusedSource());
         assertEquals(List.of(), report.notes());
-        assertEquals(report, report.requireCopiedExcept(List.of("out")));
         assertEquals(zoo.getLayer("res4f_branch2b").getParam("W"), net.getLayer("res4f_branch2b").getParam("W"));
         assertEquals(zoo.getLayer("bn5c_branch2c").getParam("log10stdev"),
                 net.getLayer("bn5c_branch2c").getParam("log10stdev"));
@@ -349,8 +351,9 @@ class PretrainedWeightsTest {
         ComputationGraph net = new ComputationGraph(graph.build());
         net.init();
 
-        CopyReport report = PretrainedWeights.copyByName(zoo, net).requireCopiedExcept(List.of("out"));
+        WeightImportReport report = PretrainedWeights.copyByName(zoo, net);
 
+        assertEquals(List.of("out"), report.notCopied());
         assertEquals(1 + 8 * 3, report.copied().size(), "conv1 and three convolutions per fire module");
         assertEquals(722_496L, report.copiedValues());
         assertEquals(List.of("conv10"), report.unusedSource());
