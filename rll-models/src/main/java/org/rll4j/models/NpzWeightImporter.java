@@ -60,8 +60,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   DenseLayer,         W [in,out]            .weight [out,in]  transposed (torch.nn.Linear layout)
  *   OutputLayer         b [out]               .bias             none
  * </pre>
- * Layers frozen by {@link EmbeddingModel.Builder#frozenBackbone(boolean)} count as the layers they
- * wrap. Tensors named {@code *.num_batches_tracked} (a PyTorch BN counter) are ignored (a note says how many). Layers of
+ * Batch norms frozen by {@link EmbeddingModel.Builder#frozenBatchNorm(boolean)} and layers frozen by
+ * {@link EmbeddingModel.Builder#frozenBackbone(boolean)} count as the layers they wrap. Tensors named
+ * {@code *.num_batches_tracked} (a PyTorch BN counter) are ignored (a note says how many). Layers of
  * other types that hold parameters (and layers of these types with extra parameters, such as a dense
  * layer-norm gain) are listed in {@link WeightImportReport#skipped()}. Every tensor's shape must
  * equal the expected PyTorch shape exactly (vectors as 1-D {@code [C]}); values are cast to the
@@ -361,7 +362,7 @@ public final class NpzWeightImporter {
             if (conf.getClass() == ConvolutionLayer.class) {
                 return CONV;
             }
-            if (conf.getClass() == BatchNormalization.class) {
+            if (conf instanceof BatchNormalization) { // FrozenBatchNormalization too: the same parameters
                 return BATCH_NORM;
             }
             if (conf.getClass() == DenseLayer.class || conf.getClass() == OutputLayer.class) {

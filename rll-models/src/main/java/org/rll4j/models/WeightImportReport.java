@@ -140,7 +140,8 @@ public record WeightImportReport(List<String> copied, long copiedValues, List<Mi
                     + " backbone with the channels, widths and input size the weights were trained with.");
         }
         if (reasons.contains("skipped")) {
-            sb.append(" Skipped layers were not tried: import them too, or use a path that supports their type.");
+            sb.append(" Skipped layers were not tried: their type has no mapping on this import path, or the"
+                    + " import's layer selection left them out.");
         }
         throw new IllegalStateException(sb.toString());
     }

@@ -192,6 +192,23 @@ class WeightImportReportTest {
                 e.getMessage());
     }
 
+    /** Frozen batch norms and a frozen backbone wrap the same parameters; both paths fill them. */
+    @ParameterizedTest
+    @EnumSource(Route.class)
+    void frozenBackboneLayersLoadLikeTheLayersTheyWrap(Route route) throws IOException {
+        EmbeddingModel model = EmbeddingModel.builder().backbone(BACKBONE)
+                .head(EmbeddingHead.global(4, RankedListLossConfig.paper())).frozenBatchNorm(true).frozenBackbone(true)
+                .seed(2).build();
+        ComputationGraph source = classifier(BACKBONE, 7);
+
+        WeightImportReport report = load(route, source, model.network());
+
+        assertSame(report, report.requireBackboneLoaded(model));
+        assertTrue(source.getLayer("bn_2").params().equalsWithEps(model.network().getLayer("bn_2").params(), 1e-6));
+        assertEquals(List.of(), report.notes().stream().filter(n -> n.contains("type differs")).toList(),
+                "a frozen batch norm is a batch norm");
+    }
+
     @Test
     void summaryListsEveryCategoryOneProblemALine() {
         WeightImportReport report = new WeightImportReport(List.of("conv_1", "bn_1"), 62,
@@ -223,7 +240,8 @@ class WeightImportReportTest {
                 () -> report.requireCopied(List.of("conv_1", "prelu", "pool")));
         assertEquals("the layers conv_1, prelu, pool must be loaded from the weights, found 2 of 3 not loaded:"
                 + " prelu (skipped: PReLULayer has no PyTorch mapping); pool (not a layer with parameters of the target"
-                + " network). Skipped layers were not tried: import them too, or use a path that supports their type.",
+                + " network). Skipped layers were not tried: their type has no mapping on this import path, or the"
+                + " import's layer selection left them out.",
                 e.getMessage());
     }
 
