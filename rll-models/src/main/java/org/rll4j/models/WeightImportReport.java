@@ -185,13 +185,35 @@ public record WeightImportReport(List<String> copied, long copiedValues, List<Mi
      * end with {@code "... and N more"} (the record's lists hold everything).
      */
     public String summary() {
+        return summary(Set.of());
+    }
+
+    /**
+     * {@link #summary()} for weights loaded into {@code model}: the layers missing in the source that
+     * are not the backbone's (the heads, which no weights file holds) are named on one line of their
+     * own, so that the lines about missing layers speak of the backbone only.
+     */
+    public String summary(EmbeddingModel model) {
+        Objects.requireNonNull(model, "model");
+        Set<String> backbone = Set.copyOf(model.backboneParameterLayers());
+        Set<String> heads = new LinkedHashSet<>();
+        missingInSource.stream().map(Missing::layer).filter(l -> !backbone.contains(l)).forEach(heads::add);
+        return summary(heads);
+    }
+
+    private String summary(Set<String> expectedMissing) {
         int total = copied.size() + missingInSource.size() + mismatchedLayers().size() + skipped.size();
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "copied %d of %d layers with parameters (%,d values)", copied.size(), total, copiedValues));
         if (!copied.isEmpty()) {
             sb.append(": ").append(limited(copied, SHOWN_NAMES, ", "));
         }
-        lines(sb, "missing in the source (" + count(missingInSource.size(), "layer") + ")", missingInSource);
+        if (!expectedMissing.isEmpty()) {
+            sb.append("\nnot in the source, as expected: the heads' ").append(count(expectedMissing.size(), "layer"))
+                    .append(": ").append(limited(List.copyOf(expectedMissing), SHOWN_NAMES, ", "));
+        }
+        List<Missing> missing = missingInSource.stream().filter(m -> !expectedMissing.contains(m.layer())).toList();
+        lines(sb, "missing in the source (" + count(missing.size(), "layer") + ")", missing);
         lines(sb, "mis-shaped or absent (" + count(mismatchedLayers().size(), "layer") + ", "
                 + count(shapeMismatches.size(), "parameter") + ")", shapeMismatches);
         lines(sb, "skipped (" + count(skipped.size(), "layer") + ")", skipped);

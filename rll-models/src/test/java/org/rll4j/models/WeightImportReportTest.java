@@ -129,6 +129,13 @@ class WeightImportReportTest {
         assertEquals(route == Route.NPZ ? List.of("out.weight", "out.bias") : List.of("out"), report.unusedSource());
         assertFalse(report.complete());
         assertSame(report, report.requireBackboneLoaded(model));
+        String summary = report.summary(model);
+        assertTrue(summary.startsWith("copied 4 of 12 layers with parameters (128 values): conv_1, bn_1, conv_2, bn_2\n"
+                + "not in the source, as expected: the heads' 8 layers: "), summary);
+        assertTrue(summary.endsWith("\nunused in the source (" + report.unusedSource().size() + "): "
+                + String.join(", ", report.unusedSource())), summary);
+        assertEquals(3, summary.lines().count(), summary);
+        assertEquals(3 + 8, report.summary().lines().count(), "without the model, one line per missing layer");
         for (String layer : model.backboneParameterLayers()) {
             assertTrue(source.getLayer(layer).params().equalsWithEps(model.network().getLayer(layer).params(), 1e-6),
                     layer);
@@ -160,8 +167,10 @@ class WeightImportReportTest {
         assertTrue(report.missingInSource().contains(new Missing("conv_3",
                 List.of(route == Route.NPZ ? "conv_3.*" : "conv_3"))), report.summary());
         assertEquals(conv3, model.network().getLayer("conv_3").params(), "a missing layer keeps its initialisation");
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> report.requireBackboneLoaded(model));
         String looked = route == Route.NPZ ? ".*" : "";
+        assertTrue(report.summary(model).contains("\nmissing in the source (2 layers):\n  conv_3 (looked for 'conv_3"
+                + looked + "')\n  bn_3 (looked for 'bn_3" + looked + "')\n"), report.summary(model));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> report.requireBackboneLoaded(model));
         assertEquals("every layer with parameters of the backbone small-cnn[2,3,4] at 8x8x3 must be loaded from the"
                 + " weights, found 2 of 6 not loaded: conv_3 (missing in the source, looked for 'conv_3" + looked
                 + "'); bn_3 (missing in the source, looked for 'bn_3" + looked + "'). Layers missing in the source"
