@@ -85,6 +85,13 @@ class ReadmeExamplesTest {
                 .multiLevel(false)
                 .updater(new Nesterovs(0.01, 0.9)).headLearningRateMultiplier(10).weightDecay(1e-5)
                 .build();
+        // ... with another model's network as the source (the README's zoo file is not here)
+        org.rll4j.models.WeightImportReport weights = PretrainedWeights.copyByName(
+                EmbeddingModel.builder().backbone(new SmallCnn(32, 32, 3, 8, 16))
+                        .head(EmbeddingHead.global(8, RankedListLossConfig.sop())).seed(7).build().network(),
+                model.network());
+        System.out.println(weights.summary(model));               // copied, missing, mis-shaped, unused, notes
+        weights.requireBackboneLoaded(model);                     // throws, naming every backbone layer not loaded
         model.network().fit(it);
         EmbeddingExtractor.Embeddings e = new EmbeddingExtractor(model.network())
                 .embed(ImageListSource.of(split.test()), ImagePipeline.test(36, 32), 64);

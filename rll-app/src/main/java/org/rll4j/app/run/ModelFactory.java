@@ -26,9 +26,14 @@ import org.rll4j.models.PretrainedWeights;
 import org.rll4j.models.ResNet50Backbone;
 import org.rll4j.models.SmallCnn;
 import org.rll4j.models.SqueezeNetBackbone;
+import org.rll4j.models.WeightImportReport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Builds the embedding network a {@link RunConfig} describes, with its updater and pretrained weights. */
 public final class ModelFactory {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelFactory.class);
 
     private ModelFactory() {
     }
@@ -68,13 +73,17 @@ public final class ModelFactory {
     }
 
     /**
-     * Builds and initialises the network, and loads pretrained weights when the config asks.
+     * Builds and initialises the network, and loads pretrained weights when the config asks: their
+     * import report ({@link WeightImportReport#summary(EmbeddingModel)}) is logged at INFO, and every layer of the
+     * backbone that holds parameters must have been loaded (the heads are new and need not be).
      *
      * @throws IOException when a weights file cannot be read (the message says which file to put where)
+     * @throws ConfigException when the weights leave a backbone layer unloaded (the message names the
+     *     layers, the weights and the backbone)
      */
     public static EmbeddingModel build(RunConfig config) throws IOException {
         EmbeddingModel model = architecture(config);
-        loadPretrained(config.model(), model.network());
+        loadPretrained(config.model(), model);
         return model;
     }
 
@@ -110,11 +119,14 @@ public final class ModelFactory {
         return model;
     }
 
-    private static void loadPretrained(RunConfig.Model m, ComputationGraph net) throws IOException {
+    private static void loadPretrained(RunConfig.Model m, EmbeddingModel model) throws IOException {
         String p = m.pretrained();
         if (p.equals("none")) {
             return;
         }
+        ComputationGraph net = model.network();
+        String weights;
+        WeightImportReport report;
         if (p.equals("zoo")) {
             PretrainedWeights.ZooWeights w = switch (m.backbone()) {
                 case "resnet50" -> PretrainedWeights.ZooWeights.RESNET50_IMAGENET;
@@ -123,17 +135,24 @@ public final class ModelFactory {
                         "model.pretrained 'zoo' exists for resnet50 and squeezenet; for %s give a file (bn-inception: a "
                                 + "PyTorch .npz, see NpzWeightImporter) or 'none'", m.backbone()));
             };
-            PretrainedWeights.copyByName(PretrainedWeights.restore(w), net);
-            return;
-        }
-        Path file = Path.of(p);
-        if (!Files.isRegularFile(file)) {
-            throw new NoSuchFileException(file.toString(), null, "model.pretrained names a file that does not exist");
-        }
-        if (p.endsWith(".npz")) {
-            NpzWeightImporter.lenient().importInto(net, file);
+            weights = "DL4J zoo weights " + w + " at " + w.cachedFile();
+            report = PretrainedWeights.copyByName(PretrainedWeights.restore(w), net);
         } else {
-            PretrainedWeights.copyByName(ModelSerializer.restoreComputationGraph(file.toFile(), false), net);
+            Path file = Path.of(p);
+            if (!Files.isRegularFile(file)) {
+                throw new NoSuchFileException(file.toString(), null, "model.pretrained names a file that does not exist");
+            }
+            weights = file.toAbsolutePath().toString();
+            report = p.endsWith(".npz") ? NpzWeightImporter.lenient().importInto(net, file)
+                    : PretrainedWeights.copyByName(ModelSerializer.restoreComputationGraph(file.toFile(), false), net);
+        }
+        log.info("pretrained weights {} into model.backbone {} ({} backbone layers hold parameters):\n{}", weights,
+                m.backbone(), model.backboneParameterLayers().size(), report.summary(model));
+        try {
+            report.requireBackboneLoaded(model);
+        } catch (IllegalStateException e) {
+            throw new ConfigException("model.pretrained '" + p + "'" + (weights.equals(p) ? "" : " (" + weights + ")")
+                    + " does not fit model.backbone " + m.backbone() + ": " + e.getMessage(), e);
         }
     }
 }
