@@ -21,9 +21,7 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.zoo.PretrainedType;
@@ -315,16 +313,7 @@ class PretrainedWeightsTest {
     @Test
     void zooResNet50ParametersMapByNameIntoABackboneGraphAtAnotherInputSize() {
         ComputationGraph zoo = ResNet50.builder().numClasses(10).build().init();
-        ResNet50Backbone backbone = ResNet50Backbone.builder().imageSize(64).build();
-        ComputationGraphConfiguration.GraphBuilder graph = new NeuralNetConfiguration.Builder().seed(3)
-                .graphBuilder().addInputs("image").setInputTypes(backbone.inputType());
-        Backbone.Stages stages = backbone.addTo(graph, "image");
-        graph.addLayer("pool", new GlobalPoolingLayer(PoolingType.AVG), stages.high())
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs("out");
-        ComputationGraph net = new ComputationGraph(graph.build());
-        net.init();
+        ComputationGraph net = WeightImportReportTest.classifier(ResNet50Backbone.builder().imageSize(64).build(), 3);
 
         WeightImportReport report = PretrainedWeights.copyByName(zoo, net);
 
@@ -341,15 +330,7 @@ class PretrainedWeightsTest {
     @Test
     void zooSqueezeNetParametersMapByNameIntoABackboneGraph() {
         ComputationGraph zoo = SqueezeNet.builder().numClasses(10).build().init();
-        SqueezeNetBackbone backbone = SqueezeNetBackbone.builder().imageSize(64).build();
-        ComputationGraphConfiguration.GraphBuilder graph = new NeuralNetConfiguration.Builder().seed(4)
-                .graphBuilder().addInputs("image").setInputTypes(backbone.inputType());
-        graph.addLayer("pool", new GlobalPoolingLayer(PoolingType.AVG), backbone.addTo(graph, "image").high())
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "pool")
-                .setOutputs("out");
-        ComputationGraph net = new ComputationGraph(graph.build());
-        net.init();
+        ComputationGraph net = WeightImportReportTest.classifier(SqueezeNetBackbone.builder().imageSize(64).build(), 4);
 
         WeightImportReport report = PretrainedWeights.copyByName(zoo, net);
 

@@ -62,8 +62,11 @@ class WeightImportReportTest {
                 .multiLevel(true).seed(2).build();
     }
 
-    /** {@code backbone}, global average pooling and a 3-class classifier {@code out}; random parameters. */
-    private static ComputationGraph classifier(Backbone backbone, long seed) {
+    /**
+     * An ImageNet-style classifier on {@code backbone}: global average pooling and a 3-class
+     * {@code out}, initialised from {@code seed} (also a graph to copy zoo weights into).
+     */
+    static ComputationGraph classifier(Backbone backbone, long seed) {
         ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder().seed(seed)
                 .dataType(DataType.FLOAT).graphBuilder().addInputs("input").setInputTypes(backbone.inputType());
         g.addLayer("pool", new GlobalPoolingLayer(PoolingType.AVG), backbone.addTo(g, "input").high())
@@ -72,6 +75,12 @@ class WeightImportReportTest {
                 .setOutputs("out");
         ComputationGraph net = new ComputationGraph(g.build());
         net.init();
+        return net;
+    }
+
+    /** {@link #classifier} with parameters uniform in [-0.5, 0.5), as weights to load. */
+    private static ComputationGraph weights(Backbone backbone, long seed) {
+        ComputationGraph net = classifier(backbone, seed);
         Nd4j.getRandom().setSeed(seed);
         net.setParams(Nd4j.rand(DataType.FLOAT, 1, net.numParams()).subi(0.5));
         return net;
@@ -118,7 +127,7 @@ class WeightImportReportTest {
     @EnumSource(Route.class)
     void aFullBackboneLoadPassesTheCheckWithTheHeadsMissing(Route route) throws IOException {
         EmbeddingModel model = model(BACKBONE);
-        ComputationGraph source = classifier(BACKBONE, 7);
+        ComputationGraph source = weights(BACKBONE, 7);
 
         WeightImportReport report = load(route, source, model.network());
 
@@ -161,7 +170,7 @@ class WeightImportReportTest {
         EmbeddingModel model = model(new SmallCnn(8, 8, 3, 2, 3, 4));
         INDArray conv3 = model.network().getLayer("conv_3").params().dup();
 
-        WeightImportReport report = load(route, classifier(BACKBONE, 7), model.network());
+        WeightImportReport report = load(route, weights(BACKBONE, 7), model.network());
 
         assertEquals(List.of("conv_1", "bn_1", "conv_2", "bn_2"), report.copied());
         assertTrue(report.missingInSource().contains(new Missing("conv_3",
@@ -185,7 +194,7 @@ class WeightImportReportTest {
         EmbeddingModel model = model(BACKBONE);
         INDArray conv1 = model.network().getLayer("conv_1").params().dup();
 
-        WeightImportReport report = load(route, classifier(new SmallCnn(8, 8, 1, 2, 3), 7), model.network());
+        WeightImportReport report = load(route, weights(new SmallCnn(8, 8, 1, 2, 3), 7), model.network());
 
         String entry = route == Route.NPZ ? "conv_1.weight" : "conv_1/W";
         assertEquals(List.of(new ShapeMismatch("conv_1", "W", List.of(entry), List.of(2L, 3L, 3L, 3L),
@@ -208,7 +217,7 @@ class WeightImportReportTest {
         EmbeddingModel model = EmbeddingModel.builder().backbone(BACKBONE)
                 .head(EmbeddingHead.global(4, RankedListLossConfig.paper())).frozenBatchNorm(true).frozenBackbone(true)
                 .seed(2).build();
-        ComputationGraph source = classifier(BACKBONE, 7);
+        ComputationGraph source = weights(BACKBONE, 7);
 
         WeightImportReport report = load(route, source, model.network());
 
