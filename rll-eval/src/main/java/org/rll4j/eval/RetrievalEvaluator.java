@@ -1,13 +1,18 @@
 package org.rll4j.eval;
 
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * Evaluates embeddings for retrieval: Recall@K, Precision@1, R-Precision and MAP@R from an exact
@@ -49,17 +54,38 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * label arrays of the wrong length, K larger than the gallery a query can see, a gallery of one
  * class, empty sets, or no query with a same-class gallery item: {@link IllegalArgumentException}
  * naming the value and the fix. No metric is ever computed over zero queries.
+ *
+ * <p><b>Persistence.</b> An evaluator is an immutable value ({@code equals} compares every setting).
+ * It is {@link Serializable} and Jackson-serialisable (shaded {@code org.nd4j.shade.jackson}) as its
+ * settings ({@code recallAt}, {@code metrics}, {@code nmiNormalization}, {@code kMeansMaxIterations},
+ * {@code kMeansTolerance}, {@code kMeansRestarts}, {@code seed}, {@code blockSize},
+ * {@code l2Normalize}); both ways back go through {@link Builder#build()}, so a stored evaluator is
+ * validated like a built one, and a setting missing from the JSON takes the builder's default.
  */
-public final class RetrievalEvaluator {
+@JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
+        isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE,
+        creatorVisibility = JsonAutoDetect.Visibility.NONE)
+public final class RetrievalEvaluator implements Serializable {
 
+    private static final long serialVersionUID = 1L;
+
+    @JsonProperty("recallAt")
     private final int[] ks;
+    @JsonProperty("metrics")
     private final Set<RetrievalMetric> metrics;
+    @JsonProperty("nmiNormalization")
     private final NmiNormalization nmiNormalization;
+    @JsonProperty("kMeansMaxIterations")
     private final int kMeansMaxIterations;
+    @JsonProperty("kMeansTolerance")
     private final double kMeansTolerance;
+    @JsonProperty("kMeansRestarts")
     private final int kMeansRestarts;
+    @JsonProperty("seed")
     private final long seed;
+    @JsonProperty("blockSize")
     private final int blockSize;
+    @JsonProperty("l2Normalize")
     private final boolean l2Normalize;
 
     private RetrievalEvaluator(Builder b) {
@@ -72,6 +98,57 @@ public final class RetrievalEvaluator {
         this.seed = b.seed;
         this.blockSize = b.blockSize;
         this.l2Normalize = b.l2Normalize;
+    }
+
+    /**
+     * The JSON form back: every present setting through the builder and its validation, absent ones at their
+     * defaults.
+     */
+    @JsonCreator
+    private static RetrievalEvaluator fromSettings(@JsonProperty("recallAt") int[] recallAt,
+                                                   @JsonProperty("metrics") Set<RetrievalMetric> metrics,
+                                                   @JsonProperty("nmiNormalization") NmiNormalization nmiNormalization,
+                                                   @JsonProperty("kMeansMaxIterations") Integer kMeansMaxIterations,
+                                                   @JsonProperty("kMeansTolerance") Double kMeansTolerance,
+                                                   @JsonProperty("kMeansRestarts") Integer kMeansRestarts,
+                                                   @JsonProperty("seed") Long seed,
+                                                   @JsonProperty("blockSize") Integer blockSize,
+                                                   @JsonProperty("l2Normalize") Boolean l2Normalize) {
+        Builder b = builder();
+        if (recallAt != null) {
+            b.recallAt(recallAt);
+        }
+        if (metrics != null) {
+            b.metrics(metrics.toArray(new RetrievalMetric[0]));
+        }
+        if (nmiNormalization != null) {
+            b.nmiNormalization(nmiNormalization);
+        }
+        if (kMeansMaxIterations != null) {
+            b.kMeansMaxIterations(kMeansMaxIterations);
+        }
+        if (kMeansTolerance != null) {
+            b.kMeansTolerance(kMeansTolerance);
+        }
+        if (kMeansRestarts != null) {
+            b.kMeansRestarts(kMeansRestarts);
+        }
+        if (seed != null) {
+            b.seed(seed);
+        }
+        if (blockSize != null) {
+            b.blockSize(blockSize);
+        }
+        if (l2Normalize != null) {
+            b.l2Normalize(l2Normalize);
+        }
+        return b.build();
+    }
+
+    /** Java deserialisation goes through the builder's validation too. */
+    private Object readResolve() {
+        return fromSettings(ks, metrics, nmiNormalization, kMeansMaxIterations, kMeansTolerance, kMeansRestarts, seed,
+                blockSize, l2Normalize);
     }
 
     /** @return a builder with the defaults listed on its methods */
@@ -87,6 +164,36 @@ public final class RetrievalEvaluator {
     /** @return the metrics to compute */
     public Set<RetrievalMetric> metrics() {
         return EnumSet.copyOf(metrics);
+    }
+
+    /** @return the normalisation of NMI */
+    public NmiNormalization nmiNormalization() {
+        return nmiNormalization;
+    }
+
+    /** @return the seed of the k-means seeding */
+    public long seed() {
+        return seed;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof RetrievalEvaluator e)) {
+            return false;
+        }
+        return Arrays.equals(ks, e.ks) && metrics.equals(e.metrics) && nmiNormalization == e.nmiNormalization
+                && kMeansMaxIterations == e.kMeansMaxIterations && Double.compare(kMeansTolerance, e.kMeansTolerance) == 0
+                && kMeansRestarts == e.kMeansRestarts && seed == e.seed && blockSize == e.blockSize
+                && l2Normalize == e.l2Normalize;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(ks), metrics, nmiNormalization, kMeansMaxIterations, kMeansTolerance,
+                kMeansRestarts, seed, blockSize, l2Normalize);
     }
 
     @Override

@@ -325,4 +325,44 @@ class RetrievalEvaluatorTest {
         assertMessage(() -> RetrievalEvaluator.builder().kMeansRestarts(0).build(), "k-means restarts must be >= 1, found 0");
         assertMessage(() -> RetrievalEvaluator.builder().kMeansTolerance(Double.NaN).build(), "tolerance must be finite");
     }
+
+    @Test
+    void settingsSurviveJsonAndJavaSerialisationAndEqualityComparesThemAll() throws Exception {
+        RetrievalEvaluator e = RetrievalEvaluator.builder().recallAt(10, 1).metrics(RetrievalMetric.MAP_AT_R,
+                        RetrievalMetric.NMI).nmiNormalization(NmiNormalization.MAX).kMeansMaxIterations(7)
+                .kMeansTolerance(0.5).kMeansRestarts(3).seed(99).blockSize(64).l2Normalize(false).build();
+        ObjectMapper mapper = org.nd4j.serde.json.JsonMappers.getMapper(); // field visibility ANY: the annotations decide
+        String json = mapper.writeValueAsString(e);
+        assertEquals(e, mapper.readValue(json, RetrievalEvaluator.class));
+        assertEquals(e, new ObjectMapper().readValue(new ObjectMapper().writeValueAsString(e), RetrievalEvaluator.class));
+        JsonNode tree = new ObjectMapper().readTree(json);
+        assertEquals(java.util.List.of("recallAt", "metrics", "nmiNormalization", "kMeansMaxIterations", "kMeansTolerance",
+                "kMeansRestarts", "seed", "blockSize", "l2Normalize"), iterable(tree.fieldNames()));
+        assertEquals("[1,10]", tree.get("recallAt").toString());
+
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(e);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertEquals(e, in.readObject());
+        }
+        assertEquals(e.hashCode(), RetrievalEvaluator.builder().recallAt(1, 10).metrics(RetrievalMetric.NMI,
+                        RetrievalMetric.MAP_AT_R).nmiNormalization(NmiNormalization.MAX).kMeansMaxIterations(7)
+                .kMeansTolerance(0.5).kMeansRestarts(3).seed(99).blockSize(64).l2Normalize(false).build().hashCode());
+        assertFalse(e.equals(RetrievalEvaluator.builder().build()));
+        assertMessage(() -> {
+            try {
+                mapper.readValue("{\"kMeansRestarts\" : 0}", RetrievalEvaluator.class);
+            } catch (java.io.IOException io) {
+                throw (RuntimeException) io.getCause();
+            }
+        }, "k-means restarts must be >= 1, found 0");
+    }
+
+    private static java.util.List<String> iterable(java.util.Iterator<String> it) {
+        java.util.List<String> list = new java.util.ArrayList<>();
+        it.forEachRemaining(list::add);
+        return list;
+    }
 }
