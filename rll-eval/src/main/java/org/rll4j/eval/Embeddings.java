@@ -34,6 +34,20 @@ final class Embeddings {
     }
 
     /**
+     * A new {@code FLOAT}, c-ordered, contiguous {@code [N, D]} copy of {@code x}, allocated in the current
+     * memory scope; the checks of {@link #checkedFloatMatrix}.
+     *
+     * @param x the matrix, unchanged
+     * @param name what it is, for messages
+     * @return the float copy
+     */
+    static INDArray checkedFloatCopy(INDArray x, String name) {
+        INDArray f = floatMatrix(x, name, true);
+        checkFinite(f, name);
+        return f;
+    }
+
+    /**
      * A new {@code FLOAT}, c-ordered {@code [N, D]} copy of {@code x} with every row scaled to unit L2
      * norm. Throws when a value is NaN or infinite, or a row has norm 0 (naming the row).
      *

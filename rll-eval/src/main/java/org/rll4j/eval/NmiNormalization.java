@@ -9,23 +9,30 @@ package org.rll4j.eval;
  */
 public enum NmiNormalization {
     /** {@code (H(Y) + H(C)) / 2}; the default. */
-    ARITHMETIC("arithmetic"),
+    ARITHMETIC("arithmetic", "(H(Y) + H(C)) / 2"),
     /** {@code sqrt(H(Y) H(C))} (Strehl and Ghosh 2002). */
-    GEOMETRIC("geometric"),
+    GEOMETRIC("geometric", "sqrt(H(Y) H(C))"),
     /** {@code min(H(Y), H(C))}. */
-    MIN("min"),
+    MIN("min", "min(H(Y), H(C))"),
     /** {@code max(H(Y), H(C))}. */
-    MAX("max");
+    MAX("max", "max(H(Y), H(C))");
 
     private final String label;
+    private final String formula;
 
-    NmiNormalization(String label) {
+    NmiNormalization(String label, String formula) {
         this.label = label;
+        this.formula = formula;
     }
 
     /** @return the lower-case name used in metric names, e.g. "NMI (arithmetic)" */
     public String label() {
         return label;
+    }
+
+    /** @return the normaliser as a formula of the entropies, e.g. "(H(Y) + H(C)) / 2" */
+    public String formula() {
+        return formula;
     }
 
     /**

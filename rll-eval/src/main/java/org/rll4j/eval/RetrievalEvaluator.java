@@ -61,6 +61,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * {@code kMeansTolerance}, {@code kMeansRestarts}, {@code seed}, {@code blockSize},
  * {@code l2Normalize}); both ways back go through {@link Builder#build()}, so a stored evaluator is
  * validated like a built one, and a setting missing from the JSON takes the builder's default.
+ * {@link RetrievalEvaluation} stores it this way.
  */
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.NONE, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE, setterVisibility = JsonAutoDetect.Visibility.NONE,

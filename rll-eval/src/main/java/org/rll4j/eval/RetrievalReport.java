@@ -285,27 +285,47 @@ public final class RetrievalReport {
     /** @return metric name to value, in a fixed order, names as in the class comment */
     public Map<String, Double> values() {
         Map<String, Double> m = new LinkedHashMap<>();
+        for (Value v : valueList()) {
+            m.put(v.name(), v.value());
+        }
+        return m;
+    }
+
+    /**
+     * One computed value, with the metric it is a value of.
+     *
+     * @param name as in {@link #values()}
+     * @param metric the metric
+     * @param k K for {@link RetrievalMetric#RECALL_AT_K}, else 0
+     * @param value the value
+     */
+    record Value(String name, RetrievalMetric metric, int k, double value) {
+    }
+
+    /** @return the computed values in the order of {@link #values()} */
+    List<Value> valueList() {
+        List<Value> list = new ArrayList<>();
         if (has(RetrievalMetric.RECALL_AT_K)) {
             for (int i = 0; i < ks.length; i++) {
-                m.put("Recall@" + ks[i], recall[i]);
+                list.add(new Value("Recall@" + ks[i], RetrievalMetric.RECALL_AT_K, ks[i], recall[i]));
             }
         }
         if (has(RetrievalMetric.PRECISION_AT_1)) {
-            m.put("Precision@1", precisionAt1);
+            list.add(new Value("Precision@1", RetrievalMetric.PRECISION_AT_1, 0, precisionAt1));
         }
         if (has(RetrievalMetric.R_PRECISION)) {
-            m.put("R-Precision", rPrecision);
+            list.add(new Value("R-Precision", RetrievalMetric.R_PRECISION, 0, rPrecision));
         }
         if (has(RetrievalMetric.MAP_AT_R)) {
-            m.put("MAP@R", mapAtR);
+            list.add(new Value("MAP@R", RetrievalMetric.MAP_AT_R, 0, mapAtR));
         }
         if (has(RetrievalMetric.NMI)) {
-            m.put(nmiName(nmiNormalization), nmi);
+            list.add(new Value(nmiName(nmiNormalization), RetrievalMetric.NMI, 0, nmi));
         }
         if (has(RetrievalMetric.CLUSTERING_F1)) {
-            m.put("Clustering F1 (pairwise)", clusteringF1);
+            list.add(new Value("Clustering F1 (pairwise)", RetrievalMetric.CLUSTERING_F1, 0, clusteringF1));
         }
-        return m;
+        return list;
     }
 
     /** @return e.g. "NMI (arithmetic)" */
