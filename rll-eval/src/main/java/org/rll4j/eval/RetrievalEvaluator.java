@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonAutoDetect;
@@ -116,34 +117,22 @@ public final class RetrievalEvaluator implements Serializable {
                                                    @JsonProperty("blockSize") Integer blockSize,
                                                    @JsonProperty("l2Normalize") Boolean l2Normalize) {
         Builder b = builder();
-        if (recallAt != null) {
-            b.recallAt(recallAt);
-        }
-        if (metrics != null) {
-            b.metrics(metrics.toArray(new RetrievalMetric[0]));
-        }
-        if (nmiNormalization != null) {
-            b.nmiNormalization(nmiNormalization);
-        }
-        if (kMeansMaxIterations != null) {
-            b.kMeansMaxIterations(kMeansMaxIterations);
-        }
-        if (kMeansTolerance != null) {
-            b.kMeansTolerance(kMeansTolerance);
-        }
-        if (kMeansRestarts != null) {
-            b.kMeansRestarts(kMeansRestarts);
-        }
-        if (seed != null) {
-            b.seed(seed);
-        }
-        if (blockSize != null) {
-            b.blockSize(blockSize);
-        }
-        if (l2Normalize != null) {
-            b.l2Normalize(l2Normalize);
-        }
+        ifPresent(recallAt, b::recallAt);
+        ifPresent(metrics, m -> b.metrics(m.toArray(new RetrievalMetric[0])));
+        ifPresent(nmiNormalization, b::nmiNormalization);
+        ifPresent(kMeansMaxIterations, b::kMeansMaxIterations);
+        ifPresent(kMeansTolerance, b::kMeansTolerance);
+        ifPresent(kMeansRestarts, b::kMeansRestarts);
+        ifPresent(seed, b::seed);
+        ifPresent(blockSize, b::blockSize);
+        ifPresent(l2Normalize, b::l2Normalize);
         return b.build();
+    }
+
+    private static <T> void ifPresent(T value, Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 
     /** Java deserialisation goes through the builder's validation too. */
