@@ -306,7 +306,7 @@ public final class RetrievalEvaluation extends BaseEvaluation<RetrievalEvaluatio
         if (n == 0) {
             return;
         }
-        if ((long) (size + n) * d > Integer.MAX_VALUE) {
+        if (((long) size + n) * d > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "RetrievalEvaluation holds at most 2^31 - 1 embedding values, found %d rows x %d dimensions after "
                             + "this batch; evaluate a subset, or smaller embeddings", (long) size + n, d));
