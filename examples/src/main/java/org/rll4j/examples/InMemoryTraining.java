@@ -2,6 +2,7 @@ package org.rll4j.examples;
 
 import java.util.Locale;
 
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -13,8 +14,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.rll4j.eval.RetrievalEvaluation;
 import org.rll4j.eval.RetrievalEvaluator;
 import org.rll4j.eval.RetrievalMetric;
 import org.rll4j.loss.RankedListLossConfig;
@@ -25,7 +29,8 @@ import org.rll4j.sampler.UciDigits;
 /**
  * Trains a small CNN with the Ranked List Loss from in-memory data, with a plain {@code net.fit(iterator, epochs)}:
  * the UCI digits 0-4 (embedded in rll-sampler, 8x8 pixels) in batches of 5 classes x 12 images from
- * {@link ClassBalancedDataSetIterator}, then measures retrieval (MAP@R) on the digits 5-9, which training never saw.
+ * {@link ClassBalancedDataSetIterator}, then measures retrieval (MAP@R) on the digits 5-9, which training never saw,
+ * with {@code net.doEvaluation(...)} and {@link RetrievalEvaluation}, an ND4J {@code IEvaluation}.
  *
  * <p>Dependencies: rll-loss, rll-sampler, rll-eval and an ND4J backend; no OpenCV, DataVec image, CLI or
  * logging implementation comes with them.
@@ -61,8 +66,10 @@ public final class InMemoryTraining {
                 .build();
 
         ComputationGraph net = network(seed);
-        RetrievalEvaluator mapAtR = RetrievalEvaluator.builder().metrics(RetrievalMetric.MAP_AT_R).build();
-        double before = mapAtR.evaluate(net.outputSingle(test.features()), test.labels()).mapAtR();
+        // the unseen digits in plain batches of 100; the evaluation gathers every batch's embeddings, then ranks
+        DataSetIterator testBatches = new ListDataSetIterator<>(
+                new DataSet(test.features(), Nd4j.createFromArray(test.labels()).reshape(-1, 1)).asList(), 100);
+        double before = mapAtR(net, testBatches);
 
         double[] losses = {Double.NaN, Double.NaN};
         net.addListeners(new org.deeplearning4j.optimize.api.BaseTrainingListener() {
@@ -76,8 +83,17 @@ public final class InMemoryTraining {
         });
         net.fit(batches, epochs);
 
-        double after = mapAtR.evaluate(net.outputSingle(test.features()), test.labels()).mapAtR();
+        double after = mapAtR(net, testBatches);
         return new Result(before, after, losses[0], losses[1]);
+    }
+
+    /** MAP@R (Musgrave et al. 2020) of the network's embeddings of {@code batches}, every item a query against the rest. */
+    static double mapAtR(ComputationGraph net, DataSetIterator batches) {
+        RetrievalEvaluation retrieval = new RetrievalEvaluation(
+                RetrievalEvaluator.builder().metrics(RetrievalMetric.MAP_AT_R).build());
+        batches.reset();
+        net.doEvaluation(batches, retrieval);
+        return retrieval.getValue(RetrievalMetric.MAP_AT_R);
     }
 
     /** 8x8 digits -> two 3x3 convolutions -> average pooling -> a 64-d embedding -> the Ranked List Loss. */
