@@ -28,6 +28,7 @@ import org.rll4j.sampler.ClassBalancedBatchSampler;
 import org.rll4j.sampler.EpochCursor;
 import org.rll4j.sampler.LabelEncoding;
 import org.rll4j.sampler.LabelIndex;
+import org.rll4j.sampler.ResumableIterator;
 import org.rll4j.sampler.SequentialBatchSampler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * Call {@link #close()} to stop the worker threads (they are daemon threads either way).
  */
-public final class SampledDataSetIterator implements DataSetIterator, AutoCloseable {
+public final class SampledDataSetIterator implements DataSetIterator, ResumableIterator, AutoCloseable {
 
     private static final long serialVersionUID = 1L;
     private static final Logger log = LoggerFactory.getLogger(SampledDataSetIterator.class);
@@ -250,17 +251,18 @@ public final class SampledDataSetIterator implements DataSetIterator, AutoClosea
         return out;
     }
 
-    /** The epoch being iterated. */
+    @Override
     public long epoch() {
         return cursor.epoch();
     }
 
-    /** Batches of the current epoch handed out so far (the next batch's index within the epoch). */
+    /** Batches of the current epoch handed out so far: built and returned by {@link #next()}, not merely prefetched. */
+    @Override
     public int batchInEpoch() {
         return cursor.batchInEpoch();
     }
 
-    /** Batches in the current epoch. */
+    @Override
     public int batchesInEpoch() {
         return cursor.batchesInEpoch();
     }

@@ -34,9 +34,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *       labels' data type when that is a floating-point type, FLOAT otherwise.</li>
  *   <li>One epoch = {@link ClassBalancedBatchSampler#epoch(long)}; {@link #reset()} starts the next epoch (epoch
  *       numbers count from {@link Builder#firstEpoch(long)}), as rll-data's {@code SampledDataSetIterator} does,
- *       so {@code net.fit(iterator, n)} trains epochs {@code 0 .. n-1}. To resume, save {@link #epoch()} and
- *       {@link #batchInEpoch()} with the model after a training step and build with those as
- *       {@code firstEpoch} and {@code firstBatch}: the batches that follow are those of an uninterrupted run.</li>
+ *       so {@code net.fit(iterator, n)} trains epochs {@code 0 .. n-1}. To resume, save
+ *       {@link #resumePosition()} ({@link ResumableIterator}) with the model after a training step and build with it
+ *       as {@code firstEpoch} and {@code firstBatch}: the batches that follow are those of an uninterrupted run
+ *       (rll-listeners' {@code ResumableCheckpointListener} does both).</li>
  *   <li>{@link #asyncSupported()} is false: a batch is a single gather of arrays already in memory, cheaper than
  *       DL4J's {@code AsyncDataSetIterator} hand-off to a prefetch thread, and that prefetching would call
  *       {@link #next()} ahead of training, so {@link #batchInEpoch()} would count batches the network has not
@@ -53,7 +54,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link #collect(DataSetIterator)} builds one from any other iterator's examples. Not thread-safe, like DL4J's
  * iterators.
  */
-public final class ClassBalancedDataSetIterator implements DataSetIterator {
+public final class ClassBalancedDataSetIterator implements DataSetIterator, ResumableIterator {
 
     private static final long serialVersionUID = 1L;
     private static final String CONTEXT = "ClassBalancedDataSetIterator";
@@ -175,17 +176,18 @@ public final class ClassBalancedDataSetIterator implements DataSetIterator {
         return sampler;
     }
 
-    /** The epoch being iterated. */
+    @Override
     public long epoch() {
         return cursor.epoch();
     }
 
-    /** Batches of the current epoch handed out so far (the next batch's index within the epoch). */
+    @Override
     public int batchInEpoch() {
         return cursor.batchInEpoch();
     }
 
     /** Batches in the current epoch (every epoch has as many: {@link ClassBalancedBatchSampler#batchesPerEpoch()}). */
+    @Override
     public int batchesInEpoch() {
         return cursor.batchesInEpoch();
     }

@@ -10,7 +10,9 @@
  *       paper's sampling, Wang et al., CVPR 2019) for training, {@link org.rll4j.sampler.SequentialBatchSampler}
  *       every example in order for evaluation. {@link org.rll4j.sampler.ClassBalancedDataSetIterator} turns
  *       them into DL4J batches of in-memory arrays (or of any iterator's examples), rll-data's
- *       {@code SampledDataSetIterator} into decoded, augmented image batches.</li>
+ *       {@code SampledDataSetIterator} into decoded, augmented image batches; both are
+ *       {@link org.rll4j.sampler.ResumableIterator}s, whose position a checkpoint saves so that training resumes
+ *       with the batches an uninterrupted run would have had.</li>
  *   <li>{@link org.rll4j.sampler.LabelEncoding} names the two label forms, class ids {@code [B, 1]} or
  *       one-hot {@code [B, C]}, and builds either from class ids (what the iterators emit, what the SameDiff
  *       loss is told to read); {@link org.rll4j.sampler.LabelIds} reads either as class ids (the losses and

@@ -168,6 +168,30 @@ class ClassBalancedDataSetIteratorTest {
     }
 
     @Test
+    void theResumePositionIsTheNextBatchOrAfterTheLastOneTheNextEpochsFirst() {
+        ClassBalancedDataSetIterator uninterrupted = digitsLike(DataType.FLOAT).build();
+        int perEpoch = uninterrupted.batchesInEpoch();
+        List<int[]> all = take(uninterrupted, 3 * perEpoch);
+        ClassBalancedDataSetIterator it = digitsLike(DataType.FLOAT).build();
+        assertEquals(new ResumableIterator.Position(0, 0), it.resumePosition());
+        take(it, 1);
+        assertEquals(new ResumableIterator.Position(0, 1), it.resumePosition());
+        take(it, perEpoch - 1);
+        assertFalse(it.hasNext());
+        ResumableIterator.Position end = it.resumePosition();
+        assertEquals(new ResumableIterator.Position(1, 0), end, "after the epoch's last batch: the next epoch's first");
+        ClassBalancedDataSetIterator resumed = digitsLike(DataType.FLOAT).firstEpoch(end.epoch())
+                .firstBatch(end.batchInEpoch()).build();
+        assertEquals(render(all.subList(perEpoch, all.size())), render(take(resumed, 2 * perEpoch)));
+    }
+
+    @Test
+    void aNegativePositionIsRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ResumableIterator.Position(0, -1));
+        assertEquals("batchInEpoch must be >= 0, found -1", e.getMessage());
+    }
+
+    @Test
     void collectingAnotherIteratorsExamplesGivesTheSameBatchesAsTheArrays() {
         INDArray x = features(DataType.FLOAT);
         ViewIterator source = new ViewIterator(new DataSet(x, idColumn()), 5);
