@@ -206,7 +206,7 @@ final class Commands {
                         r.skipped().size(), String.join(", ", r.skipped()));
             }
             if (json != null) {
-                org.rll4j.app.run.AtomicFiles.writeString(json, r.report().toJson());
+                org.rll4j.listeners.AtomicFiles.writeString(json, r.report().toJson());
                 System.out.println("report: " + json);
             }
             return Main.OK;
@@ -251,7 +251,7 @@ final class Commands {
                 }
                 sb.append('\n');
             }
-            org.rll4j.app.run.AtomicFiles.writeString(out, sb.toString());
+            org.rll4j.listeners.AtomicFiles.writeString(out, sb.toString());
             System.out.printf(java.util.Locale.ROOT, "%d embeddings of dimension %d -> %s%s%n", v.size(0), v.size(1), out,
                     e.skipped().isEmpty() ? "" : " (" + e.skipped().size() + " undecodable images left out)");
             return Main.OK;

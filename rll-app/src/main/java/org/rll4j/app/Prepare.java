@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.report.Png;
-import org.rll4j.app.run.AtomicFiles;
+import org.rll4j.listeners.AtomicFiles;
 import org.rll4j.app.run.RunData;
 import org.rll4j.data.ExampleSource;
 import org.rll4j.sampler.LabelIndex;

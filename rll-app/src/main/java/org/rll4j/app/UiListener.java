@@ -5,8 +5,8 @@ import java.io.PrintStream;
 import org.deeplearning4j.core.storage.StatsStorage;
 import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.Trainer;
-import org.rll4j.app.ui.RetrievalStats;
 import org.rll4j.app.ui.TrainingUi;
+import org.rll4j.listeners.RetrievalStats;
 
 /**
  * Serves the DL4J training UI for a run (started when the trainer opens its stats storage) and feeds

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rll4j.app.run.Checkpoint;
-import org.rll4j.app.ui.RetrievalStats;
+import org.rll4j.listeners.RetrievalStats;
 
 /**
  * The CLI end to end on tiny real data (40 classes of the embedded emoji set: 20 train, 20 unseen

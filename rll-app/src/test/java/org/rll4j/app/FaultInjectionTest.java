@@ -21,9 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rll4j.app.run.AtomicFiles;
 import org.rll4j.app.run.Checkpoint;
 import org.rll4j.app.run.RunDirectory;
+import org.rll4j.listeners.AtomicFiles;
 
 /**
  * The CLI against the faults users meet, each checked for its exit code, its message, that nothing

@@ -17,7 +17,7 @@ import org.rll4j.app.config.RunConfig;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
 import org.rll4j.app.report.Plots;
-import org.rll4j.app.run.AtomicFiles;
+import org.rll4j.listeners.AtomicFiles;
 import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.Trainer;
 

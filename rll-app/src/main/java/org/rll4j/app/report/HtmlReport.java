@@ -13,7 +13,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Size;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.rll4j.app.run.AtomicFiles;
+import org.rll4j.listeners.AtomicFiles;
 import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.RetrievalRun;
 import org.rll4j.app.run.RunData;

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.nd4j.shade.jackson.core.type.TypeReference;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.rll4j.listeners.AtomicFiles;
 
 /**
  * The numbers of a run: the training loss of every iteration and each retrieval evaluation (test

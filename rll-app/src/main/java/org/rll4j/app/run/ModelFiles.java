@@ -7,6 +7,7 @@ import java.nio.file.Path;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.rll4j.listeners.AtomicFiles;
 
 /** Reads and writes the DL4J model zips of a run ({@code model.zip}, {@code best.zip}, the checkpoint's model). */
 public final class ModelFiles {
@@ -22,7 +23,7 @@ public final class ModelFiles {
      * @param withUpdater whether the updater state goes in too (checkpoints)
      */
     public static void write(Path file, ComputationGraph net, boolean withUpdater) throws IOException {
-        AtomicFiles.write(file, tmp -> ModelSerializer.writeModel(net, tmp.toFile(), withUpdater));
+        AtomicFiles.writeModel(file, net, withUpdater);
     }
 
     /**

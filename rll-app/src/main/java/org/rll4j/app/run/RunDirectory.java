@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.rll4j.listeners.AtomicFiles;
 
 /**
  * A run directory owned by this process: {@code run.lock} in it is locked (an OS file lock, released

@@ -20,6 +20,7 @@ import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.report.HtmlReport;
 import org.rll4j.app.report.Plots;
 import org.rll4j.data.SampledDataSetIterator;
+import org.rll4j.listeners.AtomicFiles;
 import org.rll4j.loss.NonFiniteEmbeddingException;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.sampler.ClassBalancedBatchSampler;

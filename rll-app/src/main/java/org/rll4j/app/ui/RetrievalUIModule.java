@@ -24,6 +24,7 @@ import org.deeplearning4j.ui.api.HttpMethod;
 import org.deeplearning4j.ui.api.Route;
 import org.deeplearning4j.ui.api.UIModule;
 import org.deeplearning4j.ui.i18n.I18NResource;
+import org.rll4j.listeners.RetrievalStats;
 
 /**
  * A page of the DL4J training UI that charts the {@link RetrievalStats} of a session over the

@@ -20,6 +20,7 @@ import io.vertx.core.Vertx;
 import org.deeplearning4j.core.storage.StatsStorage;
 import org.deeplearning4j.ui.VertxUIServer;
 import org.deeplearning4j.ui.model.storage.FileStatsStorage;
+import org.rll4j.listeners.RetrievalStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

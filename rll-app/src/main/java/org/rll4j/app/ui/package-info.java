@@ -5,7 +5,7 @@
  * memory); it has no place for Recall@K, MAP@R or NMI (DL4J issue #4248). This package adds them
  * without forking the UI:
  * <ul>
- *   <li>{@link org.rll4j.app.ui.RetrievalStats} stores the metrics of each evaluation as records in
+ *   <li>{@link org.rll4j.listeners.RetrievalStats} (rll-listeners) stores the metrics of each evaluation as records in
  *       the same {@code StatsStorage} as the {@code StatsListener} (usually the run's
  *       {@code FileStatsStorage}), so they survive in the stats file.</li>
  *   <li>{@link org.rll4j.app.ui.RetrievalUIModule} is a DL4J {@code UIModule}, found by the UI

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import org.deeplearning4j.core.storage.StatsStorage;
 import org.deeplearning4j.ui.model.storage.InMemoryStatsStorage;
 import org.junit.jupiter.api.Test;
+import org.rll4j.listeners.RetrievalStats;
 
 /** The module without a server: what its routes answer for given storages. */
 class RetrievalUIModuleTest {

@@ -1,4 +1,4 @@
-package org.rll4j.app.ui;
+package org.rll4j.listeners;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,11 +13,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.deeplearning4j.core.storage.Persistable;
 import org.deeplearning4j.core.storage.StatsStorage;
+import org.deeplearning4j.core.storage.impl.CollectionStatsStorageRouter;
 import org.deeplearning4j.ui.model.storage.FileStatsStorage;
 import org.deeplearning4j.ui.model.storage.InMemoryStatsStorage;
 import org.junit.jupiter.api.Test;
@@ -275,5 +278,23 @@ class RetrievalStatsTest {
         } finally {
             reopened.close();
         }
+    }
+
+    @Test
+    void aRouterThatCannotBeQueriedGetsTheStaticInfoWithEveryUpdate() {
+        List<Persistable> staticInfo = new ArrayList<>();
+        List<Persistable> updates = new ArrayList<>();
+        CollectionStatsStorageRouter remote = new CollectionStatsStorageRouter(new ArrayList<>(), staticInfo, updates);
+        long first = RetrievalStats.put(remote, "s", "w", 10, 0, metrics("Recall@1", 0.1));
+        long second = RetrievalStats.put(remote, "s", "w", 20, 1, metrics("Recall@1", 0.2), first);
+        assertTrue(second > first, "given the previous timestamp, the next is later");
+        assertEquals(2, staticInfo.size());
+        assertEquals(List.of(10L, 20L), updates.stream().map(p -> ((RetrievalStats) p).iteration()).toList());
+        assertEquals(List.of(-1L, -1L), staticInfo.stream().map(p -> ((RetrievalStats) p).iteration()).toList());
+        InMemoryStatsStorage storage = new InMemoryStatsStorage();
+        staticInfo.forEach(storage::putStaticInfo);
+        updates.forEach(storage::putUpdate);
+        assertEquals(List.of(10L, 20L), RetrievalStats.read(storage, "s").stream().map(RetrievalStats.Point::iteration).toList(),
+                "what the storage behind the router receives reads as usual");
     }
 }

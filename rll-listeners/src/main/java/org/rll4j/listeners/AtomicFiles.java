@@ -1,4 +1,4 @@
-package org.rll4j.app.run;
+package org.rll4j.listeners;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -15,12 +15,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.util.ModelSerializer;
+
 /**
  * Writes files so that a reader, a run killed mid-write or a machine that loses power sees either
  * the old file or the complete new one: the content goes to a hidden temporary file in the same folder
  * ({@code .NAME.<random>.tmp}), which is flushed to disk (fsync), renamed over the target, and the
  * folder is flushed too, so that the rename itself survives a crash. A kill between the two leaves a
  * temporary file behind; {@link #removeLeftovers(Path)} clears them.
+ *
+ * <p>The one atomic write of rll4j: the listeners' checkpoints and best models, and every file the rll4j runner
+ * writes (its run directory's models, metrics, reports and configuration), go through it.
  */
 public final class AtomicFiles {
 
@@ -77,8 +83,11 @@ public final class AtomicFiles {
     /**
      * Why a file operation failed, in words, without the path the exception names when that is a
      * temporary or intermediate one (the caller names the user's path).
+     *
+     * @param e the failure
+     * @return e.g. {@code "permission denied"}
      */
-    static String reason(IOException e) {
+    public static String reason(IOException e) {
         if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
@@ -133,6 +142,19 @@ public final class AtomicFiles {
     /** Writes bytes atomically. */
     public static void writeBytes(Path target, byte[] bytes) throws IOException {
         write(target, tmp -> Files.write(tmp, bytes));
+    }
+
+    /**
+     * Writes a network as DL4J's {@link ModelSerializer} does (a zip of its configuration, parameters and, if asked,
+     * updater state), atomically: a kill mid-write leaves the previous file, never a truncated zip.
+     *
+     * @param target the zip to write
+     * @param model a {@code ComputationGraph} or {@code MultiLayerNetwork}
+     * @param withUpdater whether the updater state goes in too (to continue training from it)
+     * @throws IOException naming {@code target} when writing fails
+     */
+    public static void writeModel(Path target, Model model, boolean withUpdater) throws IOException {
+        write(target, tmp -> ModelSerializer.writeModel(model, tmp.toFile(), withUpdater));
     }
 
     /** Deletes a file or a folder with everything in it; nothing when it does not exist. */

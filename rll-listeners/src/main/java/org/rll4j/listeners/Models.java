@@ -1,0 +1,84 @@
+package org.rll4j.listeners;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/** The training counters of the two DL4J network types, and writing a network as it stands after a step. */
+final class Models {
+
+    private Models() {
+    }
+
+    /** The network's iteration counter (steps done, once DL4J has counted the current one). */
+    static long iterations(Model model) {
+        if (model instanceof ComputationGraph g) {
+            return g.getIterationCount();
+        }
+        if (model instanceof MultiLayerNetwork n) {
+            return n.getIterationCount();
+        }
+        throw unsupported(model);
+    }
+
+    /** The network's epoch counter. */
+    static int epochs(Model model) {
+        if (model instanceof ComputationGraph g) {
+            return g.getEpochCount();
+        }
+        if (model instanceof MultiLayerNetwork n) {
+            return n.getEpochCount();
+        }
+        throw unsupported(model);
+    }
+
+    static void setIterations(Model model, long iterations) {
+        int n = Math.toIntExact(iterations);
+        if (model instanceof ComputationGraph g) {
+            g.getConfiguration().setIterationCount(n);
+        } else if (model instanceof MultiLayerNetwork m) {
+            m.getLayerWiseConfigurations().setIterationCount(n);
+        } else {
+            throw unsupported(model);
+        }
+    }
+
+    static void setEpochs(Model model, long epochs) {
+        int n = Math.toIntExact(epochs);
+        if (model instanceof ComputationGraph g) {
+            g.getConfiguration().setEpochCount(n);
+        } else if (model instanceof MultiLayerNetwork m) {
+            m.getLayerWiseConfigurations().setEpochCount(n);
+        } else {
+            throw unsupported(model);
+        }
+    }
+
+    /**
+     * Writes the network atomically with its iteration counter at {@code iterationsDone}. DL4J calls
+     * {@code iterationDone} before it increments the counter, so a network written from there holds one iteration
+     * less than it has trained: restored, its updater (Adam's bias correction) and schedules would run one step
+     * behind. The counter is set for the write and put back, since DL4J increments it right after.
+     */
+    static void write(Path file, Model model, boolean withUpdater, long iterationsDone) throws IOException {
+        long counter = iterations(model);
+        if (counter == iterationsDone) {
+            AtomicFiles.writeModel(file, model, withUpdater);
+            return;
+        }
+        setIterations(model, iterationsDone);
+        try {
+            AtomicFiles.writeModel(file, model, withUpdater);
+        } finally {
+            setIterations(model, counter);
+        }
+    }
+
+    private static IllegalArgumentException unsupported(Model model) {
+        return new IllegalArgumentException("model must be a ComputationGraph or a MultiLayerNetwork, found "
+                + (model == null ? "null" : model.getClass().getName()));
+    }
+}
