@@ -6,7 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.Locale;
 
 import org.rll4j.app.config.ConfigException;
-import org.rll4j.app.run.TrainingDivergedException;
+import org.rll4j.listeners.TrainingDivergedException;
 
 import picocli.CommandLine;
 

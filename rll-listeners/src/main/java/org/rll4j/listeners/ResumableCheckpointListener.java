@@ -89,8 +89,9 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
         /**
          * @param iteration the iteration that was not checkpointed
          * @param problem why (from {@link DivergenceGuardListener#checkpointProblem})
+         * @param last the checkpoint that stays the one to resume from, or null when there is none
          */
-        void skipped(long iteration, String problem);
+        void skipped(long iteration, String problem, CheckpointState last);
     }
 
     private final Path directory;
@@ -124,9 +125,10 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
         long start = System.nanoTime();
         this.seconds = b.seconds != null ? b.seconds : () -> before + (System.nanoTime() - start) / 1e9;
         this.alongside = b.alongside != null ? b.alongside : () -> { };
-        this.onSkip = b.onSkip != null ? b.onSkip : (iteration, problem) -> log.warn(
-                "no checkpoint at iteration {}: {}; the checkpoint of iteration {} stays the one to resume from", iteration,
-                problem, last == null ? "(none)" : last.iteration());
+        this.onSkip = b.onSkip != null ? b.onSkip : (iteration, problem, previous) -> log.warn(
+                "no checkpoint at iteration {}: {}; {}", iteration, problem, previous == null
+                        ? "there is no earlier checkpoint" : "the checkpoint of iteration " + previous.iteration()
+                        + " stays the one to resume from");
         if (b.resumed != null) {
             this.lastAttempt = b.resumed.iteration();
         }
@@ -180,7 +182,7 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
 
     /**
      * Checkpoints the network now, at its iteration counter (after {@code fit}: the steps done). Nothing happens
-     * when that iteration was checkpointed (or skipped) already.
+     * when that iteration was checkpointed (or refused by the guard) already; after a failed write, it tries again.
      *
      * @return whether a checkpoint was written (false: already done, or refused by the guard)
      * @throws IOException naming the file when writing fails; the previous checkpoint stays the committed one
@@ -193,13 +195,11 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
         if (done == lastAttempt) {
             return false;
         }
-        lastAttempt = done;
         double loss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
-        lossSum = 0;
-        lossCount = 0;
         String problem = guard == null ? null : guard.checkpointProblem(model, loss);
         if (problem != null) {
-            onSkip.skipped(done, problem);
+            startWindow(done);
+            onSkip.skipped(done, problem, last);
             return false;
         }
         ResumableIterator.Position at = iterator == null ? null : iterator.resumePosition();
@@ -207,8 +207,16 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
                 at == null ? -1 : at.batchInEpoch(), seconds.getAsDouble(), best == null ? Double.NaN : best.bestValue(),
                 best == null ? -1 : best.bestIteration(), statsSession, loss, null, null);
         last = state.write(directory, model, alongside);
+        startWindow(done);
         log.info("checkpoint of iteration {} written to {}", done, last.modelFile(directory));
         return true;
+    }
+
+    /** This iteration is settled (written or refused): the mean loss starts over. */
+    private void startWindow(long done) {
+        lastAttempt = done;
+        lossSum = 0;
+        lossCount = 0;
     }
 
     /**

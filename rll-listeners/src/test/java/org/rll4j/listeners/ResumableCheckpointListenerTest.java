@@ -165,7 +165,7 @@ class ResumableCheckpointListenerTest {
         ComputationGraph net = Digits.network(SEED);
         ClassBalancedDataSetIterator train = Digits.batches(SEED).build();
         net.setListeners(guard, ResumableCheckpointListener.builder().directory(dir).every(5).iterator(train).guard(guard)
-                .onSkip((iteration, problem) -> skipped.add(iteration + ": " + problem)).build());
+                .onSkip((iteration, problem, last) -> skipped.add(iteration + ": " + problem)).build());
         net.fit(train, 1);
         assertEquals(2, skipped.size(), skipped.toString());
         assertTrue(skipped.get(0).startsWith("5: the mean loss since the last checkpoint, "), skipped.get(0));

@@ -7,23 +7,14 @@ import java.nio.file.Path;
 
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
-import org.rll4j.listeners.AtomicFiles;
 
-/** Reads and writes the DL4J model zips of a run ({@code model.zip}, {@code best.zip}, the checkpoint's model). */
+/**
+ * Reads the DL4J model zips of a run ({@code model.zip}, {@code best.zip}) with a message that says what to give
+ * instead; they are written with rll-listeners' {@code AtomicFiles.writeModel}.
+ */
 public final class ModelFiles {
 
     private ModelFiles() {
-    }
-
-    /**
-     * Writes a network atomically (temporary file + rename).
-     *
-     * @param file the zip to write
-     * @param net the network
-     * @param withUpdater whether the updater state goes in too (checkpoints)
-     */
-    public static void write(Path file, ComputationGraph net, boolean withUpdater) throws IOException {
-        AtomicFiles.writeModel(file, net, withUpdater);
     }
 
     /**

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import org.rll4j.listeners.AtomicFiles;
+import org.rll4j.listeners.ResumableCheckpointListener;
 
 /**
  * A run directory owned by this process: {@code run.lock} in it is locked (an OS file lock, released
@@ -188,8 +189,7 @@ public final class RunDirectory implements AutoCloseable {
      */
     public List<Path> removeLeftovers() throws IOException {
         List<Path> removed = new ArrayList<>(AtomicFiles.removeLeftovers(dir));
-        removed.addAll(AtomicFiles.removeLeftovers(Checkpoint.folder(dir)));
-        removed.addAll(Checkpoint.removeUnreferencedModels(dir));
+        removed.addAll(ResumableCheckpointListener.removeLeftovers(Checkpoint.folder(dir)));
         return removed;
     }
 

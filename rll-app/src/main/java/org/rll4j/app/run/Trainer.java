@@ -10,9 +10,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.DoubleSupplier;
 
 import org.deeplearning4j.core.storage.StatsStorage;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.ui.model.stats.StatsListener;
 import org.deeplearning4j.ui.model.storage.FileStatsStorage;
 import org.nd4j.linalg.dataset.DataSet;
@@ -21,6 +25,12 @@ import org.rll4j.app.report.HtmlReport;
 import org.rll4j.app.report.Plots;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.listeners.AtomicFiles;
+import org.rll4j.listeners.BestModelListener;
+import org.rll4j.listeners.CheckpointState;
+import org.rll4j.listeners.DivergenceGuardListener;
+import org.rll4j.listeners.ResumableCheckpointListener;
+import org.rll4j.listeners.RetrievalEvaluationListener;
+import org.rll4j.listeners.TrainingDivergedException;
 import org.rll4j.loss.NonFiniteEmbeddingException;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.sampler.ClassBalancedBatchSampler;
@@ -31,6 +41,15 @@ import org.rll4j.sampler.ClassBalancedBatchSampler;
  * unseen test classes every N iterations and at the end, checkpoints every N iterations and at the
  * end, the best model by the chosen metric, the final model, and the metrics files. A run can be
  * resumed from its last checkpoint ({@link #resume}) and then continues exactly where it stopped.
+ *
+ * <p>The training loop is the composition of rll-listeners' DL4J listeners, set on the network so that
+ * every {@code fit} runs them, in this order: DL4J's {@code StatsListener} (the UI's data), the
+ * {@link DivergenceGuardListener}, the run's loss log and progress bar, the
+ * {@link RetrievalEvaluationListener} (recording to the stats file, with a {@link BestModelListener}
+ * and the metrics log as its callbacks) and the {@link ResumableCheckpointListener} (the metrics log
+ * written with each checkpoint). What is left here is the run itself: the batches (several heads get
+ * the same labels), stopping after N iterations, a checkpoint at the end and after an error, the
+ * final model, evaluation and report.
  */
 public final class Trainer {
 
@@ -40,7 +59,10 @@ public final class Trainer {
         default void started(StatsStorage storage, String sessionId) {
         }
 
-        /** Training is about to start (or continue) with this network; e.g. to add DL4J listeners. */
+        /**
+         * Training is about to start (or continue) with this network; e.g. to add DL4J listeners (with
+         * {@code addListeners}: {@code setListeners} would drop the run's own).
+         */
         default void training(ComputationGraph network) {
         }
 
@@ -133,16 +155,15 @@ public final class Trainer {
                 out.printf(Locale.ROOT, "model: %s + %s head(s), D = %d, %,d parameters%n", model.backbone(),
                         config.model().multiLevel() ? "3" : "1", config.model().embeddingDim(), net.numParams());
                 MetricsLog log = new MetricsLog();
-                Checkpoint start = new Checkpoint(0, 0, 0, 0, Double.NaN, -1, "rll4j-" + UUID.randomUUID(), Double.NaN, null,
-                        null);
-                StatsStorage storage = openStorage(start.statsSession(), false);
+                String session = "rll4j-" + UUID.randomUUID();
+                StatsStorage storage = openStorage(session, false);
                 try {
                     RetrievalRun eval = new RetrievalRun(data, config.evaluation(), config.seed());
                     if (config.evaluation().baselines()) {
                         record(log, new MetricsLog.Evaluation("raw pixels", 0, 0, 0, eval.rawPixels().values()));
                         record(log, new MetricsLog.Evaluation("untrained", 0, 0, 0, eval.network(net).values()));
                     }
-                    Result r = loop(data, net, log, eval, start, storage);
+                    Result r = loop(data, net, log, eval, null, session, storage);
                     ok = true;
                     return r;
                 } finally {
@@ -236,7 +257,7 @@ public final class Trainer {
                 out.println("removed " + p + " (left by a write that was interrupted)");
             }
             RunConfig recorded = recordedConfig(runDir);
-            Checkpoint c = Checkpoint.read(runDir);
+            CheckpointState c = Checkpoint.read(runDir);
             RunConfig config = recorded;
             List<String> changes = List.of();
             if (requested != null) {
@@ -271,13 +292,13 @@ public final class Trainer {
             MetricsLog log = MetricsLog.read(runDir);
             log.truncateAfter(c.iteration());
             RetrievalRun eval = new RetrievalRun(data, config.evaluation(), config.seed());
-            ComputationGraph net = Checkpoint.model(runDir, c);
+            ComputationGraph net = c.restore(Checkpoint.folder(runDir));
             if (!recorded.optimizer().equals(config.optimizer())) {
                 net = ModelFactory.withOptimizer(net, config);
             }
             StatsStorage storage = t.openStorage(c.statsSession(), true);
             try {
-                return t.loop(data, net, log, eval, c, storage);
+                return t.loop(data, net, log, eval, c, c.statsSession(), storage);
             } finally {
                 listeners.forEach(Listener::finished);
                 storage.close();
@@ -285,92 +306,149 @@ public final class Trainer {
         }
     }
 
-    /** The loop's position, for checkpoints. */
-    private final class Position {
-        long iteration;
-        double bestValue;
-        long bestIteration;
-        Checkpoint last;
+    /**
+     * The run's own listener, right after the divergence guard: it records each step's loss (in the
+     * metrics log, which checkpoints write) and redraws the progress bar, and tells the loop whether the
+     * step's update is done.
+     */
+    private static final class StepLog extends BaseTrainingListener {
+        private final MetricsLog log;
+        private final Progress progress;
+        private final DoubleSupplier clock;
+        private final double secondsBefore;
+        private final long firstIteration;
+        /** Between handing a batch to fit and its update being done. */
+        boolean inStep;
+        /** Steps done, as of the last step (DL4J's counter lags by one while the listeners run). */
+        long done;
+        /** Training time at the end of the last step, for the evaluations of that step. */
+        double seconds;
 
-        Position(Checkpoint at) {
-            iteration = at.iteration();
-            bestValue = at.bestValue();
-            bestIteration = at.bestIteration();
-            last = at;
+        StepLog(MetricsLog log, Progress progress, DoubleSupplier clock, double secondsBefore, long firstIteration) {
+            this.log = log;
+            this.progress = progress;
+            this.clock = clock;
+            this.secondsBefore = secondsBefore;
+            this.firstIteration = firstIteration;
+            this.done = firstIteration;
+            this.seconds = secondsBefore;
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            inStep = false;
+            done = iteration + 1L;
+            double loss = model.score();
+            log.loss(done, epoch, loss);
+            seconds = clock.getAsDouble();
+            progress.update(done, epoch, loss, seconds - secondsBefore, done - firstIteration);
         }
     }
 
-    private Result loop(RunData data, ComputationGraph net, MetricsLog log, RetrievalRun eval, Checkpoint at,
+    /**
+     * Trains from {@code at} (null: from the start) to the configured length, with the listeners of the
+     * class comment, then writes the final model, evaluates it and writes the report.
+     */
+    private Result loop(RunData data, ComputationGraph net, MetricsLog log, RetrievalRun eval, CheckpointState at, String session,
                         StatsStorage storage) throws IOException {
         RunConfig.Sampler s = config.sampler();
         ClassBalancedBatchSampler sampler = sampler(data);
         long total = config.training().totalIterations(sampler.batchesPerEpoch());
-        net.setListeners(new StatsListener(storage, 5, at.statsSession()));
-        listeners.forEach(l -> l.training(net));
         RunConfig.Optimizer o = config.optimizer();
         out.printf(Locale.ROOT, "training: %d iterations (%.1f epochs of %d batches) of %d classes x %d images, %s lr %s%s%n",
                 total, total / (double) sampler.batchesPerEpoch(), sampler.batchesPerEpoch(), s.classesPerBatch(),
                 s.imagesPerClass(), o.type(), o.learningRate(), ModelFactory.schedule(o) == null ? ""
                         : String.format(Locale.ROOT, " x %s every %d iterations", o.decay(), o.decayEvery()));
-        Position pos = new Position(at);
-        DivergenceGuard guard = new DivergenceGuard(config.loss().maxBatchMean(sampler.batchSize()), net.getNumOutputArrays());
-        double secondsBefore = at.seconds();
+        double secondsBefore = at == null ? 0 : at.seconds();
         long startNanos = System.nanoTime();
+        DoubleSupplier clock = () -> secondsBefore + (System.nanoTime() - startNanos) / 1e9;
         Progress progress = new Progress(out, total, sampler.batchSize());
+        StepLog step = new StepLog(log, progress, clock, secondsBefore, at == null ? 0 : at.iteration());
+        RetrievalRun.Result[] lastEvaluated = new RetrievalRun.Result[1];
+        AtomicReference<ResumableCheckpointListener> checkpointsRef = new AtomicReference<>();
+        DivergenceGuardListener guard = DivergenceGuardListener.builder()
+                .maxLoss(net.getNumOutputArrays() * config.loss().maxBatchMean(sampler.batchSize()))
+                .advice(() -> advice(checkpointsRef.get().last())).build();
+        BestModelListener best = BestModelListener.builder().metric(config.evaluation().bestMetric())
+                .file(runDir.resolve(BEST_MODEL)).resumeFrom(at == null ? Double.NaN : at.bestValue(),
+                        at == null ? -1 : at.bestIteration()).build();
+        RetrievalEvaluationListener evaluation = RetrievalEvaluationListener.builder()
+                .evaluation(model -> {
+                    progress.clear();
+                    RetrievalRun.Result r = eval.network((ComputationGraph) model);
+                    if (!r.skipped().isEmpty() && log.trained().isEmpty()) {
+                        out.printf(Locale.ROOT, "warning: %d test images cannot be decoded and are left out of every evaluation: "
+                                + "%s%n", r.skipped().size(), String.join(", ", r.skipped()));
+                    }
+                    lastEvaluated[0] = r;
+                    return r.report();
+                })
+                .every(config.evaluation().every()).before(Math.max(1, total)) // the last one comes after the final model
+                .stats(storage, session)
+                .callback((model, r) -> record(log, new MetricsLog.Evaluation("trained", r.iteration(), r.epoch(), step.seconds,
+                        r.values())))
+                .callback(best)
+                .build();
         try (SampledDataSetIterator it = SampledDataSetIterator.builder().source(data.train()).sampler(sampler)
-                .pipeline(data.trainPipeline()).workers(s.workers()).seed(config.seed()).firstEpoch(at.epoch())
-                .firstBatch(at.batchInEpoch()).build()) {
-            boolean inStep = false;
+                .pipeline(data.trainPipeline()).workers(s.workers()).seed(config.seed()).firstEpoch(at == null ? 0 : at.epoch())
+                .firstBatch(at == null ? 0 : at.batchInEpoch()).build()) {
+            ResumableCheckpointListener checkpoints = ResumableCheckpointListener.builder().directory(Checkpoint.folder(runDir))
+                    .every(config.training().checkpointEvery()).iterator(it).guard(guard).bestModel(best).statsSession(session)
+                    .trainingSeconds(clock).alongside(() -> log.write(runDir)).resumeFrom(at)
+                    .onSkip((iteration, problem, last) -> {
+                        progress.clear();
+                        out.printf(Locale.ROOT, "warning: no checkpoint at iteration %d: %s; the checkpoint of iteration %d stays "
+                                + "the one to resume from%n", iteration, problem, last == null ? 0 : last.iteration());
+                    })
+                    .build();
+            checkpointsRef.set(checkpoints);
+            net.setListeners(new StatsListener(storage, 5, session), guard, step, evaluation, checkpoints);
+            listeners.forEach(l -> l.training(net));
+            // DL4J's epoch counter follows the sampler's epochs, as in a fit(iterator, epochs) (the listeners record it)
+            net.getConfiguration().setEpochCount(Math.toIntExact(it.epoch()));
             try {
-                while (pos.iteration < total) {
+                while (net.getIterationCount() < total) {
                     if (!it.hasNext()) {
                         it.reset();
+                        net.incrementEpochCount();
                     }
-                    int epoch = (int) it.epoch();
                     DataSet batch = it.next();
-                    inStep = true;
-                    fit(net, batch, pos);
-                    pos.iteration++;
-                    double loss = net.score();
-                    String problem = guard.check(loss);
-                    if (problem != null) {
-                        throw diverged(pos, problem, null);
-                    }
-                    inStep = false;
-                    log.loss(pos.iteration, epoch, loss);
-                    double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
-                    progress.update(pos.iteration, epoch, loss, seconds - secondsBefore, pos.iteration - at.iteration());
-                    boolean last = pos.iteration == total;
-                    int every = config.evaluation().every();
-                    if (!last && every > 0 && pos.iteration % every == 0) {
-                        progress.clear();
-                        evaluate(net, eval, log, pos, epoch, seconds);
-                    }
-                    int ckpt = config.training().checkpointEvery();
-                    boolean stop = pos.iteration >= stopAfter;
-                    if (last || stop || ckpt > 0 && pos.iteration % ckpt == 0) {
-                        checkpoint(net, it, pos, seconds, guard, log, at.statsSession(), progress);
+                    step.inStep = true;
+                    fit(net, batch, guard);
+                    long done = net.getIterationCount();
+                    boolean last = done == total;
+                    boolean stop = done >= stopAfter;
+                    if (last || stop) {
+                        checkpoints.checkpoint(net);
                     }
                     if (stop && !last) {
                         progress.clear();
                         out.printf(Locale.ROOT, "stopped after iteration %d as asked; resume with: train --resume %s%n",
-                                pos.iteration, runDir);
-                        return new Result(runDir, pos.iteration, false, log, net);
+                                done, runDir);
+                        return new Result(runDir, done, false, log, net);
                     }
                 }
             } catch (IOException | RuntimeException e) {
                 // Not a divergence, not in the middle of a step: the weights are those of a whole number of
                 // steps, and the iterator knows the next batch. Keep them, so that fixing the cause (a
                 // vanished disk, a class of corrupt images) and resuming loses nothing.
-                if (!(e instanceof TrainingDivergedException) && !inStep && pos.iteration > pos.last.iteration()) {
-                    progress.clear();
-                    try {
-                        checkpoint(net, it, pos, secondsBefore + (System.nanoTime() - startNanos) / 1e9, guard, log,
-                                at.statsSession(), progress);
-                        out.printf(Locale.ROOT, "the run stopped on an error at iteration %d; a checkpoint of that iteration was "
-                                + "written: fix the cause below and continue with train --resume %s%n", pos.iteration, runDir);
-                    } catch (IOException | RuntimeException again) {
-                        e.addSuppressed(again);
+                if (!(e instanceof TrainingDivergedException) && !step.inStep) {
+                    if (net.getIterationCount() < step.done) {
+                        // a listener after the step failed before DL4J counted the step: count it as DL4J would have
+                        net.getConfiguration().setIterationCount(Math.toIntExact(step.done));
+                    }
+                    CheckpointState last = checkpoints.last();
+                    if (net.getIterationCount() > (last == null ? 0 : last.iteration())) {
+                        progress.clear();
+                        try {
+                            if (checkpoints.checkpoint(net)) {
+                                out.printf(Locale.ROOT, "the run stopped on an error at iteration %d; a checkpoint of that "
+                                        + "iteration was written: fix the cause below and continue with train --resume %s%n",
+                                        net.getIterationCount(), runDir);
+                            }
+                        } catch (IOException | RuntimeException again) {
+                            e.addSuppressed(again);
+                        }
                     }
                 }
                 throw e;
@@ -378,11 +456,13 @@ public final class Trainer {
         }
         progress.clear();
         // Training is done: the model is kept before anything else (the final evaluation) can fail.
-        ModelFiles.write(runDir.resolve(FINAL_MODEL), net, false);
+        AtomicFiles.writeModel(runDir.resolve(FINAL_MODEL), net, false);
         log.dropEvaluations("trained", total); // resumed after a final evaluation that did not complete
-        double seconds = secondsBefore + (System.nanoTime() - startNanos) / 1e9;
+        long iterations = net.getIterationCount();
         int lastEpoch = log.losses().isEmpty() ? 0 : log.losses().get(log.losses().size() - 1).epoch();
-        RetrievalRun.Result lastResult = evaluate(net, eval, log, pos, lastEpoch, seconds);
+        step.seconds = clock.getAsDouble();
+        evaluation.evaluate(net, iterations, lastEpoch);
+        RetrievalRun.Result lastResult = lastEvaluated[0];
         log.write(runDir);
         AtomicFiles.writeBytes(runDir.resolve(LOSS_PLOT), Plots.loss(log));
         AtomicFiles.writeBytes(runDir.resolve(METRICS_PLOT), Plots.metrics(log));
@@ -392,7 +472,7 @@ public final class Trainer {
         summary.add(String.format(Locale.ROOT, "model: %s, %s head, D = %d%s, %,d parameters", m.backbone(), m.head(),
                 m.embeddingDim(), m.multiLevel() ? ", multi-level" : "", net.numParams()));
         summary.add(String.format(Locale.ROOT, "training: %d iterations of %d classes x %d images, %s lr %s, loss %s",
-                pos.iteration, s.classesPerBatch(), s.imagesPerClass(), config.optimizer().type(),
+                iterations, s.classesPerBatch(), s.imagesPerClass(), config.optimizer().type(),
                 config.optimizer().learningRate(), config.loss().describe()));
         summary.add(String.format(Locale.ROOT, "training time %.0f s (this process: %.0f s)",
                 secondsBefore + (System.nanoTime() - startNanos) / 1e9, (System.nanoTime() - startNanos) / 1e9));
@@ -406,55 +486,22 @@ public final class Trainer {
         }
         HtmlReport.write(runDir.resolve(REPORT), runDir.getFileName().toString(), summary, data, lastResult, log,
                 config.evaluation().reportQueries(), 8, config.seed());
-        out.printf(Locale.ROOT, "best %s %.4f at iteration %d (%s)%n", config.evaluation().bestMetric(), pos.bestValue,
-                pos.bestIteration, BEST_MODEL);
+        out.printf(Locale.ROOT, "best %s %.4f at iteration %d (%s)%n", config.evaluation().bestMetric(), best.bestValue(),
+                best.bestIteration(), BEST_MODEL);
         if (warning != null) {
             out.println("warning: " + warning);
         }
-        return new Result(runDir, pos.iteration, true, log, net);
-    }
-
-    /** Evaluates the trained network, records it, and keeps it as the best model when it is. */
-    private RetrievalRun.Result evaluate(ComputationGraph net, RetrievalRun eval, MetricsLog log, Position pos, int epoch,
-                                         double seconds) throws IOException {
-        RetrievalRun.Result r = eval.network(net);
-        if (!r.skipped().isEmpty() && log.trained().isEmpty()) {
-            out.printf(Locale.ROOT, "warning: %d test images cannot be decoded and are left out of every evaluation: %s%n",
-                    r.skipped().size(), String.join(", ", r.skipped()));
-        }
-        record(log, new MetricsLog.Evaluation("trained", pos.iteration, epoch, seconds, r.values()));
-        double v = metric(r.values());
-        if (Double.isNaN(pos.bestValue) || v > pos.bestValue) {
-            pos.bestValue = v;
-            pos.bestIteration = pos.iteration;
-            ModelFiles.write(runDir.resolve(BEST_MODEL), net, false);
-        }
-        return r;
-    }
-
-    /** Writes a checkpoint of the current position, unless the guard finds the network unfit to resume from. */
-    private void checkpoint(ComputationGraph net, SampledDataSetIterator it, Position pos, double seconds, DivergenceGuard guard,
-                            MetricsLog log, String session, Progress progress) throws IOException {
-        double loss = guard.recentMean();
-        String problem = guard.checkpointProblem(net);
-        if (problem != null) {
-            progress.clear();
-            out.printf(Locale.ROOT, "warning: no checkpoint at iteration %d: %s; the checkpoint of iteration %d stays the one "
-                    + "to resume from%n", pos.iteration, problem, pos.last.iteration());
-            return;
-        }
-        boolean more = it.hasNext();
-        pos.last = new Checkpoint(pos.iteration, more ? it.epoch() : it.epoch() + 1, more ? it.batchInEpoch() : 0, seconds,
-                pos.bestValue, pos.bestIteration, session, loss, null, null).write(runDir, net, () -> log.write(runDir));
+        return new Result(runDir, iterations, true, log, net);
     }
 
     /** A warning when the trained model ends below the raw-pixel or untrained baseline on the best metric, else null. */
     private String belowBaseline(MetricsLog log) {
         List<MetricsLog.Evaluation> rows = log.finalRows();
         MetricsLog.Evaluation trained = rows.get(rows.size() - 1);
-        double v = metric(trained.values());
+        String metric = config.evaluation().bestMetric();
+        double v = BestModelListener.value(trained.values(), metric);
         for (MetricsLog.Evaluation b : rows.subList(0, rows.size() - 1)) {
-            double base = metric(b.values());
+            double base = BestModelListener.value(b.values(), metric);
             if (v < base) {
                 return String.format(Locale.ROOT, "the trained model's %s (%.4f) is below the %s baseline's (%.4f): training "
                         + "made the embedding worse. Try a smaller optimizer.learningRate (now %s) or more iterations",
@@ -464,8 +511,12 @@ public final class Trainer {
         return null;
     }
 
-    /** One step; a multi-level model (one RLL output per head) gets the batch's labels at every output. */
-    private void fit(ComputationGraph net, DataSet batch, Position pos) {
+    /**
+     * One step; a multi-level model (one RLL output per head) gets the batch's labels at every output. A loss
+     * layer that rejects a non-finite embedding stops the step before the guard sees its score: the guard
+     * says so in its words.
+     */
+    private static void fit(ComputationGraph net, DataSet batch, DivergenceGuardListener guard) {
         try {
             int outputs = net.getNumOutputArrays();
             if (outputs == 1) {
@@ -474,22 +525,19 @@ public final class Trainer {
                 net.fit(org.rll4j.models.MultiHeadIterator.forHeads(batch, outputs));
             }
         } catch (NonFiniteEmbeddingException e) {
-            pos.iteration++;
-            throw diverged(pos, "the embedding became non-finite (" + e.getMessage() + ")", e);
+            throw guard.diverged(net.getIterationCount() + 1L, "the embedding became non-finite (" + e.getMessage() + ")", e);
         }
     }
 
-    private TrainingDivergedException diverged(Position pos, String what, Throwable cause) {
-        Checkpoint last = pos.last;
-        String resume = last.model() == null
+    /** What to try when training diverged, and where to resume from: the end of the guard's message. */
+    private String advice(CheckpointState last) {
+        String resume = last == null
                 ? "no checkpoint was written before it (start again with a smaller learning rate)"
                 : String.format(Locale.ROOT, "the last checkpoint, of iteration %d (mean loss %.4g before it), is in %s: resume "
                         + "from it with train --resume %s --set optimizer.learningRate=...", last.iteration(), last.loss(),
                         Checkpoint.folder(runDir), runDir);
-        return new TrainingDivergedException(String.format(Locale.ROOT,
-                "training diverged at iteration %d: %s. Try a smaller optimizer.learningRate (now %s), a smaller "
-                        + "loss.tn or a larger batch; %s",
-                pos.iteration, what, config.optimizer().learningRate(), resume), cause);
+        return String.format(Locale.ROOT, "Try a smaller optimizer.learningRate (now %s), a smaller loss.tn or a larger batch; %s",
+                config.optimizer().learningRate(), resume);
     }
 
     private void record(MetricsLog log, MetricsLog.Evaluation e) {
@@ -498,18 +546,6 @@ public final class Trainer {
         e.values().forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.4f", k, v)));
         out.println(sb);
         listeners.forEach(l -> l.evaluated(e));
-    }
-
-    /** The configured best metric's value. */
-    private double metric(Map<String, Double> values) {
-        String name = config.evaluation().bestMetric();
-        for (Map.Entry<String, Double> e : values.entrySet()) {
-            String k = e.getKey().toLowerCase(Locale.ROOT);
-            if (k.equals(name) || name.equals("nmi") && k.startsWith("nmi")) {
-                return e.getValue();
-            }
-        }
-        throw new IllegalStateException("metric " + name + " is not in the evaluation " + values.keySet());
     }
 
     /** The table of the final run: baselines and the trained model, one row each. */
