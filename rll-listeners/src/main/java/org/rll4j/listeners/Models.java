@@ -2,6 +2,7 @@ package org.rll4j.listeners;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -15,46 +16,34 @@ final class Models {
 
     /** The network's iteration counter (steps done, once DL4J has counted the current one). */
     static long iterations(Model model) {
-        if (model instanceof ComputationGraph g) {
-            return g.getIterationCount();
-        }
-        if (model instanceof MultiLayerNetwork n) {
-            return n.getIterationCount();
-        }
-        throw unsupported(model);
+        return either(model, ComputationGraph::getIterationCount, MultiLayerNetwork::getIterationCount);
     }
 
     /** The network's epoch counter. */
     static int epochs(Model model) {
-        if (model instanceof ComputationGraph g) {
-            return g.getEpochCount();
-        }
-        if (model instanceof MultiLayerNetwork n) {
-            return n.getEpochCount();
-        }
-        throw unsupported(model);
+        return either(model, ComputationGraph::getEpochCount, MultiLayerNetwork::getEpochCount);
     }
 
     static void setIterations(Model model, long iterations) {
         int n = Math.toIntExact(iterations);
-        if (model instanceof ComputationGraph g) {
+        either(model, g -> {
             g.getConfiguration().setIterationCount(n);
-        } else if (model instanceof MultiLayerNetwork m) {
+            return null;
+        }, m -> {
             m.getLayerWiseConfigurations().setIterationCount(n);
-        } else {
-            throw unsupported(model);
-        }
+            return null;
+        });
     }
 
-    static void setEpochs(Model model, long epochs) {
-        int n = Math.toIntExact(epochs);
+    private static <T> T either(Model model, Function<ComputationGraph, T> graph, Function<MultiLayerNetwork, T> network) {
         if (model instanceof ComputationGraph g) {
-            g.getConfiguration().setEpochCount(n);
-        } else if (model instanceof MultiLayerNetwork m) {
-            m.getLayerWiseConfigurations().setEpochCount(n);
-        } else {
-            throw unsupported(model);
+            return graph.apply(g);
         }
+        if (model instanceof MultiLayerNetwork n) {
+            return network.apply(n);
+        }
+        throw new IllegalArgumentException("model must be a ComputationGraph or a MultiLayerNetwork, found "
+                + (model == null ? "null" : model.getClass().getName()));
     }
 
     /**
@@ -77,8 +66,4 @@ final class Models {
         }
     }
 
-    private static IllegalArgumentException unsupported(Model model) {
-        return new IllegalArgumentException("model must be a ComputationGraph or a MultiLayerNetwork, found "
-                + (model == null ? "null" : model.getClass().getName()));
-    }
 }

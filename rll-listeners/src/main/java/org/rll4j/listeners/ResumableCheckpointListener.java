@@ -11,7 +11,6 @@ import java.util.function.DoubleSupplier;
 
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.rll4j.sampler.ClassBalancedDataSetIterator;
 import org.rll4j.sampler.ResumableIterator;
 import org.slf4j.Logger;
@@ -79,7 +78,7 @@ import org.slf4j.LoggerFactory;
  * restarts with other batches), no best value and no guard against checkpointing a diverged network. Not
  * thread-safe: one listener per network.
  */
-public final class ResumableCheckpointListener extends BaseTrainingListener {
+public final class ResumableCheckpointListener extends ScheduledListener {
 
     private static final Logger log = LoggerFactory.getLogger(ResumableCheckpointListener.class);
 
@@ -95,8 +94,6 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
     }
 
     private final Path directory;
-    private final int every;
-    private final boolean atEpochEnd;
     private final ResumableIterator iterator;
     private final DivergenceGuardListener guard;
     private final BestModelListener best;
@@ -110,12 +107,8 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
     private long lossCount;
 
     private ResumableCheckpointListener(Builder b) {
+        super(b.every, b.atEpochEnd);
         this.directory = Objects.requireNonNull(b.directory, "directory must be set");
-        if (b.every < 0) {
-            throw new IllegalArgumentException("every must be >= 0 iterations (0: none), found " + b.every);
-        }
-        this.every = b.every;
-        this.atEpochEnd = b.atEpochEnd;
         this.iterator = b.iterator;
         this.guard = b.guard;
         this.best = b.best;
@@ -158,26 +151,13 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
     public void iterationDone(Model model, int iteration, int epoch) {
         lossSum += model.score();
         lossCount++;
-        long done = iteration + 1L;
-        if (every > 0 && done % every == 0) {
-            checkpointUnchecked(model, done);
-        }
+        super.iterationDone(model, iteration, epoch);
     }
 
-    /** Checkpoints at the end of each epoch, with {@link Builder#atEpochEnd(boolean)}. */
+    /** Checkpoints on the schedule (see the class comment). */
     @Override
-    public void onEpochEnd(Model model) {
-        if (atEpochEnd) {
-            checkpointUnchecked(model, Models.iterations(model));
-        }
-    }
-
-    private void checkpointUnchecked(Model model, long done) {
-        try {
-            checkpoint(model, done);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    void act(Model model, long iterations, int epoch) throws IOException {
+        checkpoint(model, iterations);
     }
 
     /**
@@ -297,7 +277,7 @@ public final class ResumableCheckpointListener extends BaseTrainingListener {
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "ResumableCheckpointListener{directory=%s, every=%d, atEpochEnd=%s, iterator=%s}",
-                directory, every, atEpochEnd, iterator == null ? "none" : iterator.getClass().getSimpleName());
+                directory, every(), atEpochEnd(), iterator == null ? "none" : iterator.getClass().getSimpleName());
     }
 
     /** Validating builder. */

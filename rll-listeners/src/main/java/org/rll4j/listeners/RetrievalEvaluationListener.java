@@ -1,7 +1,6 @@
 package org.rll4j.listeners;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +12,6 @@ import org.deeplearning4j.core.storage.StatsStorageRouter;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -73,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * model or a checkpoint. This listener records into the same {@code StatsStorage} the {@code StatsListener} fills,
  * under its session, and passes results on. Not thread-safe: one listener per network.
  */
-public final class RetrievalEvaluationListener extends BaseTrainingListener {
+public final class RetrievalEvaluationListener extends ScheduledListener {
 
     /** The worker id of the records when none is given. */
     public static final String DEFAULT_WORKER = "rll4j-evaluation";
@@ -132,8 +130,6 @@ public final class RetrievalEvaluationListener extends BaseTrainingListener {
     private final RetrievalEvaluator evaluator;
     private final Embedding embedding;
     private final Evaluation evaluation;
-    private final int every;
-    private final boolean atEpochEnd;
     private final long before;
     private final StatsStorageRouter router;
     private final String sessionId;
@@ -143,6 +139,7 @@ public final class RetrievalEvaluationListener extends BaseTrainingListener {
     private long lastTimestamp = Long.MIN_VALUE;
 
     private RetrievalEvaluationListener(Builder b) {
+        super(b.every, b.atEpochEnd);
         if ((b.data == null) == (b.evaluation == null)) {
             throw new IllegalArgumentException("give either data(heldOut iterator) or evaluation(custom evaluation), found "
                     + (b.data == null ? "neither" : "both"));
@@ -150,9 +147,6 @@ public final class RetrievalEvaluationListener extends BaseTrainingListener {
         if (b.evaluation != null && (b.evaluator != null || b.embedding != null)) {
             throw new IllegalArgumentException("evaluator and embedding apply to data(...); a custom evaluation(...) embeds "
                     + "and evaluates itself");
-        }
-        if (b.every < 0) {
-            throw new IllegalArgumentException("every must be >= 0 iterations (0: none), found " + b.every);
         }
         if (b.before < 1) {
             throw new IllegalArgumentException("before must be >= 1 iterations, found " + b.before);
@@ -169,8 +163,6 @@ public final class RetrievalEvaluationListener extends BaseTrainingListener {
         this.evaluator = b.evaluator != null ? b.evaluator : RetrievalEvaluator.builder().build();
         this.embedding = b.embedding != null ? b.embedding : RetrievalEvaluationListener::outputs;
         this.evaluation = b.evaluation;
-        this.every = b.every;
-        this.atEpochEnd = b.atEpochEnd;
         this.before = b.before;
         this.router = b.router;
         this.sessionId = b.sessionId;
@@ -193,33 +185,11 @@ public final class RetrievalEvaluationListener extends BaseTrainingListener {
         return last;
     }
 
-    /**
-     * Evaluates when {@code iteration + 1}, the steps done, is on the schedule.
-     *
-     * @throws UncheckedIOException when the evaluation or a callback fails to read or write
-     */
+    /** Evaluates on the schedule (see the class comment), below {@link Builder#before(long)}, an iteration once. */
     @Override
-    public void iterationDone(Model model, int iteration, int epoch) {
-        long done = iteration + 1L;
-        if (every > 0 && done % every == 0 && done < before) {
-            evaluateUnchecked(model, done, epoch);
-        }
-    }
-
-    /** Evaluates at the end of each epoch, with {@link Builder#atEpochEnd(boolean)}. */
-    @Override
-    public void onEpochEnd(Model model) {
-        long done = Models.iterations(model);
-        if (atEpochEnd && done < before && (last == null || last.iteration() != done)) {
-            evaluateUnchecked(model, done, Models.epochs(model));
-        }
-    }
-
-    private void evaluateUnchecked(Model model, long iteration, int epoch) {
-        try {
-            evaluate(model, iteration, epoch);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    void act(Model model, long iterations, int epoch) throws IOException {
+        if (iterations < before && (last == null || last.iteration() != iterations)) {
+            evaluate(model, iterations, epoch);
         }
     }
 
@@ -317,8 +287,8 @@ public final class RetrievalEvaluationListener extends BaseTrainingListener {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "RetrievalEvaluationListener{every=%d, atEpochEnd=%s, %s, stats=%s}", every,
-                atEpochEnd, data != null ? evaluator : "custom evaluation", router == null ? "none" : sessionId + "/" + workerId);
+        return String.format(Locale.ROOT, "RetrievalEvaluationListener{every=%d, atEpochEnd=%s, %s, stats=%s}", every(),
+                atEpochEnd(), data != null ? evaluator : "custom evaluation", router == null ? "none" : sessionId + "/" + workerId);
     }
 
     /** Validating builder. */
