@@ -16,9 +16,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.rll4j.eval.RetrievalEvaluation;
 import org.rll4j.eval.RetrievalEvaluator;
 import org.rll4j.eval.RetrievalReport;
-import org.rll4j.sampler.LabelIds;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,16 +60,21 @@ import org.slf4j.LoggerFactory;
  * first when it supports reset; use a plain sequential iterator such as ND4J's {@code ViewIterator}, not a
  * class-balanced sampler), labels as class ids {@code [B, 1]} or one-hot {@code [B, C]}, embedded by
  * {@link Builder#embedding(Embedding)} (default: the network's output; for several outputs, e.g. the heads of
- * RLL-(L,M,H), their concatenation; rll4j's loss layers output the L2-normalised embedding). Or
+ * RLL-(L,M,H), their concatenation; rll4j's loss layers output the L2-normalised embedding), a per-example
+ * labels mask leaving rows out. Or
  * {@link Builder#evaluation(Evaluation)}: any evaluation that returns a {@link RetrievalReport}, e.g. a
  * query/gallery protocol.
  *
  * <h2>Compared with DL4J</h2>
- * DL4J's {@code EvaluativeListener} runs an {@code IEvaluation} (classification, regression, ROC) on an iterator
- * every N iterations or epochs and logs it; retrieval needs every held-out embedding at once (a k-NN search over
- * all of them), its results go nowhere the UI can chart them (DL4J issue #4248), and they cannot drive a best
- * model or a checkpoint. This listener records into the same {@code StatsStorage} the {@code StatsListener} fills,
- * under its session, and passes results on. Not thread-safe: one listener per network.
+ * DL4J's {@code EvaluativeListener} with rll-eval's {@link RetrievalEvaluation} (an {@code IEvaluation}) evaluates
+ * retrieval every N iterations or epochs and logs it: use it when a log line is all you need. This listener is
+ * for what it does not do: the results go into the {@code StatsStorage} the {@code StatsListener} fills, under its
+ * session, where the UI's retrieval page charts them (DL4J's pages chart only the score, DL4J issue #4248); they
+ * go on to a {@link BestModelListener} and into the checkpoints' state; an evaluation is recorded under the steps
+ * done; the schedule can leave the end to an explicit {@link #evaluate(Model, long, int)}; and an evaluation of
+ * one's own (query/gallery, images read from disk) can replace the held-out iterator. The held-out path gathers
+ * the embeddings with a {@code RetrievalEvaluation}, so both compute the same numbers. Not thread-safe: one
+ * listener per network.
  */
 public final class RetrievalEvaluationListener extends ScheduledListener {
 
@@ -77,7 +82,6 @@ public final class RetrievalEvaluationListener extends ScheduledListener {
     public static final String DEFAULT_WORKER = "rll4j-evaluation";
 
     private static final Logger log = LoggerFactory.getLogger(RetrievalEvaluationListener.class);
-    private static final String CONTEXT = "RetrievalEvaluationListener";
 
     /** How a network is evaluated, when not from a held-out iterator. */
     @FunctionalInterface
@@ -233,6 +237,7 @@ public final class RetrievalEvaluationListener extends ScheduledListener {
         return r;
     }
 
+    /** Embeds every held-out example and evaluates them as one set, gathered by a {@link RetrievalEvaluation}. */
     private RetrievalReport evaluateData(Model model) {
         if (data.resetSupported()) {
             data.reset();
@@ -240,36 +245,17 @@ public final class RetrievalEvaluationListener extends ScheduledListener {
             throw new IllegalStateException("the held-out iterator has no examples left and cannot be reset; give one "
                     + "that supports reset() (e.g. ViewIterator) to evaluate more than once");
         }
-        List<INDArray> embeddings = new ArrayList<>();
-        List<long[]> ids = new ArrayList<>();
-        int examples = 0;
+        RetrievalEvaluation gathered = new RetrievalEvaluation(evaluator);
         while (data.hasNext()) {
             DataSet batch = data.next();
-            if (batch.getFeatures().size(0) == 0) {
-                continue;
+            if (batch.getFeatures().size(0) > 0) {
+                gathered.eval(batch.getLabels(), embedding.embed(model, batch.getFeatures()), batch.getLabelsMaskArray());
             }
-            INDArray e = embedding.embed(model, batch.getFeatures());
-            if (e.rank() != 2 || e.size(0) != batch.getFeatures().size(0)) {
-                throw new IllegalStateException(String.format(Locale.ROOT, "the embedding must be [B, D] with B = %d "
-                        + "examples of the batch, found shape %s", batch.getFeatures().size(0), java.util.Arrays.toString(e.shape())));
-            }
-            embeddings.add(e.detach());
-            long[] b = LabelIds.classIds(batch.getLabels(), CONTEXT);
-            ids.add(b);
-            examples += b.length;
         }
-        if (embeddings.isEmpty()) {
+        if (gathered.size() == 0) {
             throw new IllegalStateException("the held-out iterator gave no examples");
         }
-        int[] labels = new int[examples];
-        int i = 0;
-        for (long[] b : ids) {
-            for (long id : b) {
-                labels[i++] = Math.toIntExact(id);
-            }
-        }
-        INDArray all = embeddings.size() == 1 ? embeddings.get(0) : Nd4j.vstack(embeddings.toArray(new INDArray[0]));
-        return evaluator.evaluate(all, labels);
+        return gathered.report();
     }
 
     /** The network's output for the features, in inference mode; several outputs concatenated. */
