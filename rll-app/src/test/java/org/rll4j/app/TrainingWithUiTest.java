@@ -20,7 +20,7 @@ import org.rll4j.app.config.ConfigLoader;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.Trainer;
-import org.rll4j.app.ui.RetrievalUIModule;
+import org.rll4j.ui.RetrievalUIModule;
 
 /** While a run trains, the UI answers on its stock page and its retrieval page serves the run's metrics. */
 @Tag("training")

@@ -28,7 +28,7 @@ import org.deeplearning4j.core.storage.StatsStorageRouter;
 /**
  * Retrieval metrics of one evaluation, stored as a record in a DL4J {@link StatsStorage} next to
  * the {@code StatsListener}'s records, so that they live in the run's stats file and can be charted
- * by the retrieval page of the training UI ({@code RetrievalUIModule}) while training runs or later from the file.
+ * by the retrieval page of the training UI ({@code RetrievalUIModule}, rll-ui) while training runs or later from the file.
  * {@link RetrievalEvaluationListener} writes them; the static methods are for anyone else:
  * <pre>{@code
  * RetrievalStats.put(storage, stats.getSessionID(), "worker0", net.getIterationCount(), net.getEpochCount(),

@@ -21,6 +21,7 @@ import org.deeplearning4j.core.storage.StatsStorage;
 import org.deeplearning4j.ui.VertxUIServer;
 import org.deeplearning4j.ui.model.storage.FileStatsStorage;
 import org.rll4j.listeners.RetrievalStats;
+import org.rll4j.ui.RetrievalUIModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,7 +8,7 @@
  *   <li>{@link org.rll4j.listeners.RetrievalStats} (rll-listeners) stores the metrics of each evaluation as records in
  *       the same {@code StatsStorage} as the {@code StatsListener} (usually the run's
  *       {@code FileStatsStorage}), so they survive in the stats file.</li>
- *   <li>{@link org.rll4j.app.ui.RetrievalUIModule} is a DL4J {@code UIModule}, found by the UI
+ *   <li>{@link org.rll4j.ui.RetrievalUIModule} (rll-ui) is a DL4J {@code UIModule}, found by the UI
  *       server through {@code ServiceLoader}, that serves {@code /rll/retrieval}: a self-contained
  *       page charting every metric over the iterations, updated while training runs.</li>
  *   <li>{@link org.rll4j.app.ui.TrainingUi} starts and stops the server for a run, on

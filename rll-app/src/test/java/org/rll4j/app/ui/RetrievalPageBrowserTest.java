@@ -27,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.rll4j.listeners.RetrievalStats;
+import org.rll4j.ui.RetrievalUIModule;
 
 /**
  * Renders the retrieval page in headless Chromium and checks, on the DOM the page's script

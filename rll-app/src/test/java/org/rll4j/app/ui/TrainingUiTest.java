@@ -54,6 +54,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.rll4j.listeners.RetrievalStats;
+import org.rll4j.ui.RetrievalUIModule;
 
 class TrainingUiTest {
 

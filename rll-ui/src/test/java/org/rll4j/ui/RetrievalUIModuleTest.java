@@ -1,4 +1,4 @@
-package org.rll4j.app.ui;
+package org.rll4j.ui;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package org.rll4j.app.ui;
+package org.rll4j.ui;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,10 +31,21 @@ import org.rll4j.listeners.RetrievalStats;
  * training iterations, one line per metric, and updates while training runs.
  *
  * <p>The DL4J UI server ({@code VertxUIServer}) loads this module through
- * {@link java.util.ServiceLoader} from {@code META-INF/services/org.deeplearning4j.ui.api.UIModule},
- * so every DL4J UI server started in a JVM that has rll-app on its class path serves it, including
- * one started with {@code UIServer.getInstance()}. The stock pages have no hook for extra tabs, so
- * the page links to them instead and {@link TrainingUi#retrievalUrl()} gives its address.
+ * {@link java.util.ServiceLoader} from {@code META-INF/services/org.deeplearning4j.ui.api.UIModule}
+ * (in this jar), so every DL4J UI server started in a JVM that has rll-ui on its class path serves
+ * it, including one started with {@code UIServer.getInstance()}; there is nothing to register. The
+ * storages attached to the server ({@code uiServer.attach(statsStorage)}) are the ones it reads. The
+ * stock pages have no hook for extra tabs, so the page links to them instead; its address is
+ * {@code http://HOST:PORT} + {@link #PAGE_PATH}.
+ *
+ * <p>Example (from {@code RetrievalUIModuleTest.readmeExample}, as in the README):
+ * <pre>{@code
+ * StatsStorage stats = new InMemoryStatsStorage();        // or a FileStatsStorage
+ * UIServer ui = UIServer.getInstance();                   // DL4J's server: finds RetrievalUIModule by itself
+ * ui.attach(stats);
+ * // record with RetrievalEvaluationListener...stats(stats, sessionId), or RetrievalStats.put(stats, ...)
+ * System.out.println("retrieval charts: http://localhost:" + ui.getPort() + RetrievalUIModule.PAGE_PATH);
+ * }</pre>
  *
  * <h2>Routes</h2>
  * <ul>
@@ -241,7 +252,7 @@ public final class RetrievalUIModule implements UIModule {
         try (InputStream in = RetrievalUIModule.class.getResourceAsStream(PAGE_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("resource " + PAGE_RESOURCE + " is missing next to "
-                        + RetrievalUIModule.class.getName() + " (broken rll-app jar?)");
+                        + RetrievalUIModule.class.getName() + " (broken rll-ui jar?)");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
