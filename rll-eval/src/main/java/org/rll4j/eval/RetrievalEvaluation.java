@@ -336,22 +336,13 @@ public final class RetrievalEvaluation extends BaseEvaluation<RetrievalEvaluatio
 
     private static int[] classIds(INDArray labels, int batch) {
         INDArray asMatrix = labels.rank() == 1 ? labels.reshape(labels.length(), 1) : labels;
-        long[] ids = LabelIds.classIds(asMatrix, CONTEXT);
+        int[] ids = LabelIds.intClassIds(asMatrix, CONTEXT);
         if (ids.length != batch) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "%s: labels must have one row per row of networkPredictions (%d), found %d (shape %s)",
                     CONTEXT, batch, ids.length, Arrays.toString(labels.shape())));
         }
-        int[] out = new int[batch];
-        for (int i = 0; i < batch; i++) {
-            if (ids[i] != (int) ids[i]) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "%s: labels row %d must be a class id in the int range, found %d; renumber the classes",
-                        CONTEXT, i, ids[i]));
-            }
-            out[i] = (int) ids[i];
-        }
-        return out;
+        return ids;
     }
 
     /** @return the rows to keep, increasing, or null for all of them */

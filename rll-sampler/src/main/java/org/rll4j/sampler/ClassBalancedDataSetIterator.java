@@ -92,23 +92,21 @@ public final class ClassBalancedDataSetIterator implements DataSetIterator, Resu
 
     /** The class id of every row, checked against the class names when given. */
     private static int[] classIds(INDArray labels, List<String> classNames) {
-        long[] read = LabelIds.classIds(labels, CONTEXT);
+        int[] ids = LabelIds.intClassIds(labels, CONTEXT);
         if (classNames != null && labels.size(1) > 1 && labels.size(1) != classNames.size()) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "classNames must name every one-hot column (%d), found %d names", labels.size(1), classNames.size()));
         }
-        int[] ids = new int[read.length];
-        for (int r = 0; r < read.length; r++) {
-            if (read[r] < 0 || read[r] >= Integer.MAX_VALUE) {
+        for (int r = 0; r < ids.length; r++) {
+            if (ids[r] < 0 || ids[r] == Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
-                        "labels row %d must be a class id >= 0, found %d", r, read[r]));
+                        "labels row %d must be a class id >= 0, found %d", r, ids[r]));
             }
-            if (classNames != null && read[r] >= classNames.size()) {
+            if (classNames != null && ids[r] >= classNames.size()) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "labels row %d must be a class id in [0, %d), one of the classNames, found %d; name every class",
-                        r, classNames.size(), read[r]));
+                        r, classNames.size(), ids[r]));
             }
-            ids[r] = (int) read[r];
         }
         return ids;
     }

@@ -73,4 +73,23 @@ public final class LabelIds {
         }
         return ids;
     }
+
+    /**
+     * {@link #classIds(INDArray, String)} as {@code int}s, for consumers that index arrays by class id.
+     *
+     * @throws IllegalArgumentException naming the row and value when an id is outside the {@code int} range
+     */
+    public static int[] intClassIds(INDArray labels, String context) {
+        long[] ids = classIds(labels, context);
+        int[] out = new int[ids.length];
+        for (int r = 0; r < ids.length; r++) {
+            if (ids[r] != (int) ids[r]) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT,
+                        "%s: labels row %d must be a class id in the int range, found %d; renumber the classes",
+                        context, r, ids[r]));
+            }
+            out[r] = (int) ids[r];
+        }
+        return out;
+    }
 }
