@@ -38,6 +38,9 @@ class BomConsistencyTest {
         Element parentProperties = children(parent, "properties").get(0);
         assertEquals(version, text(bomProperties, "rll4j.version"), "rll4j-bom/pom.xml <rll4j.version>");
         assertEquals(text(parentProperties, "dl4j.version"), text(bomProperties, "dl4j.version"), "rll4j-bom/pom.xml <dl4j.version>");
+        for (String property : List.of("dl4j.spark.version", "scala.version")) {
+            assertEquals(text(parentProperties, property), text(bomProperties, property), "rll4j-bom/pom.xml <" + property + ">");
+        }
 
         Set<String> modules = new TreeSet<>();
         for (Element m : children(children(parent, "modules").get(0), "module")) {
@@ -54,7 +57,10 @@ class BomConsistencyTest {
                 managed.add(text(d, "artifactId"));
                 assertEquals("${rll4j.version}", text(d, "version"), text(d, "artifactId"));
             } else {
-                assertEquals("${dl4j.version}", text(d, "version"), text(d, "groupId") + ":" + text(d, "artifactId"));
+                // DL4J's Spark modules stop at 1.0.0-M2 (dl4j.spark.version); Scala is pinned for Java 17 (scala.version)
+                String property = text(d, "artifactId").startsWith("dl4j-spark") ? "dl4j.spark.version"
+                        : text(d, "groupId").equals("org.scala-lang") ? "scala.version" : "dl4j.version";
+                assertEquals("${" + property + "}", text(d, "version"), text(d, "groupId") + ":" + text(d, "artifactId"));
             }
         }
         assertEquals(expected, managed, "the rll4j artifacts the BOM manages");
