@@ -142,7 +142,8 @@ final class Commands {
         /** The config with --no-ui and --ui-port applied (they are recorded in the run like any setting). */
         private RunConfig ui(RunConfig c) {
             RunConfig.Ui u = c.ui();
-            return c.withUi(new RunConfig.Ui(u.enabled() && !noUi, uiPort != null ? uiPort : u.port(), u.localhostOnly()));
+            return c.withUi(new RunConfig.Ui(u.enabled() && !noUi, uiPort != null ? uiPort : u.port(), u.localhostOnly(),
+                    u.remote()));
         }
 
         private static void report(PrintStream out, Trainer.Result r) {
@@ -316,24 +317,56 @@ final class Commands {
 
     /** {@code rll ui}. */
     @Command(name = "ui", mixinStandardHelpOptions = true, versionProvider = Version.class,
-            description = "Serve the DL4J training UI (and the retrieval charts) of a run directory's stats, until Ctrl-C.")
+            description = {"Serve the DL4J training UI (and the retrieval charts) of a run directory's stats, until Ctrl-C.",
+                    "With --receive, serve a UI that runs elsewhere post their stats to (train with ui.remote=http://HOST:PORT, "
+                    + "e.g. the driver of a Spark run), storing them in FILE."})
     static final class UiCommand implements Callable<Integer> {
-        @picocli.CommandLine.Parameters(paramLabel = "RUN_DIR", description = "a run directory (or its stats.dl4j file)")
+        @picocli.CommandLine.Parameters(paramLabel = "RUN_DIR", arity = "0..1",
+                description = "a run directory (or its stats.dl4j file); not with --receive")
         Path run;
 
         @Option(names = "--port", defaultValue = "9000", description = "port (default ${DEFAULT-VALUE}; 0 picks a free one)")
         int port;
+
+        @Option(names = "--receive", paramLabel = "FILE", description = "receive the stats runs post to this UI, and keep "
+                + "them in FILE (a DL4J stats file; created, or added to)")
+        Path receive;
+
+        @Option(names = "--all-interfaces", description = "with --receive: listen on every network interface, so that "
+                + "other machines (a Spark driver) can post; anyone who reaches the port can, so use it on a trusted network")
+        boolean allInterfaces;
 
         @Option(names = "--serve-seconds", hidden = true, description = "stop after this many seconds (tests)")
         Long seconds;
 
         @Override
         public Integer call() throws Exception {
+            if ((run == null) == (receive == null)) {
+                throw new IllegalArgumentException("give either a RUN_DIR to view or --receive FILE to receive runs' stats");
+            }
+            if (allInterfaces && receive == null) {
+                throw new IllegalArgumentException("--all-interfaces is for --receive (a run's stats are viewed on 127.0.0.1)");
+            }
+            if (receive != null) {
+                org.deeplearning4j.ui.model.storage.FileStatsStorage storage =
+                        new org.deeplearning4j.ui.model.storage.FileStatsStorage(receive.toFile());
+                try {
+                    return serve(() -> org.rll4j.app.ui.TrainingUi.receive(port, !allInterfaces, storage),
+                            "receiving runs' stats (ui.remote=http://" + (allInterfaces ? "THIS-HOST" : "127.0.0.1") + ":PORT) into "
+                                    + receive);
+                } finally {
+                    storage.close();
+                }
+            }
             Path stats = Files.isDirectory(run) ? run.resolve(Trainer.STATS_FILE) : run;
             if (!Files.isRegularFile(stats)) {
                 throw new java.nio.file.NoSuchFileException(stats.toString(), null, "no DL4J stats file; is " + run
                         + " a run directory written by ./rll train?");
             }
+            return serve(() -> org.rll4j.app.ui.TrainingUi.view(stats, port), null);
+        }
+
+        private int serve(java.util.function.Supplier<org.rll4j.app.ui.TrainingUi> start, String what) throws Exception {
             java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
             // Ctrl-C: the JVM halts once its shutdown hooks return, so the hook waits until the server is
@@ -347,8 +380,11 @@ final class Commands {
                 }
             }, "rll4j-ui-shutdown");
             try {
-                try (org.rll4j.app.ui.TrainingUi ui = org.rll4j.app.ui.TrainingUi.view(stats, port)) {
+                try (org.rll4j.app.ui.TrainingUi ui = start.get()) {
                     System.out.println("DL4J training UI: " + ui.overviewUrl() + "   retrieval charts: " + ui.retrievalUrl());
+                    if (what != null) {
+                        System.out.println(what.replace("PORT", String.valueOf(ui.port())));
+                    }
                     System.out.println(seconds == null ? "serving until Ctrl-C" : "serving for " + seconds + " s");
                     Runtime.getRuntime().addShutdownHook(hook);
                     done.await(seconds == null ? Long.MAX_VALUE : seconds, java.util.concurrent.TimeUnit.SECONDS);

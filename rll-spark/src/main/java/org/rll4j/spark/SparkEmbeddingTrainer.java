@@ -38,7 +38,9 @@ import org.rll4j.sampler.ResumableIterator;
  *   <li>The driver's network gets the workers' averaged parameters and updater state; its iteration counter becomes
  *       the batches fitted so far (one iteration = one C x K batch, as in single-machine training, so an epoch and a
  *       {@code training.iterations} budget mean the same data), its epoch counter the sampler's epoch, and its score
- *       the workers' mean loss of the round.</li>
+ *       the workers' mean loss of the round. The workers' copies start each round at these counters (DL4J's would
+ *       start at 0: see {@link WorkerCountersHook}), so Adam's bias correction and learning-rate schedules run as in a
+ *       single-machine run.</li>
  *   <li>The driver listeners ({@link #setListeners}) get {@code iterationDone(net, iterations - 1, epoch)} once per
  *       round (and {@code onEpochEnd} when the round ends an epoch), exactly as from a fit loop: rll4j's evaluation,
  *       best-model, checkpoint and divergence listeners work unchanged. Rounds end at the multiples of
@@ -74,6 +76,7 @@ public final class SparkEmbeddingTrainer implements ResumableIterator {
     private final LongAccumulator fitted;
     private final CollectionAccumulator<FittedBatch> record;
     private final BatchLoader loader;
+    private final WorkerCountersHook counters = new WorkerCountersHook();
     private long epoch;
     private int batchInEpoch;
     private Round last;
@@ -107,7 +110,7 @@ public final class SparkEmbeddingTrainer implements ResumableIterator {
         this.master = new ParameterAveragingTrainingMaster.Builder(settings.workers(), batch).batchSizePerWorker(batch)
                 .averagingFrequency(settings.averagingFrequency()).workerPrefetchNumBatches(settings.prefetch())
                 .repartionData(Repartition.Never).saveUpdater(true).collectTrainingStats(settings.collectTrainingStats())
-                .rngSeed(settings.seed()).trainingHooks(new WholeBatchHook(batch / k, k, fitted, record)).build();
+                .rngSeed(settings.seed()).trainingHooks(counters, new WholeBatchHook(batch / k, k, fitted, record)).build();
         this.sparkNet = new SparkComputationGraph(sc, net, master);
         sparkNet.setCollectTrainingStats(settings.collectTrainingStats());
         if (!b.workerListeners.isEmpty()) {
@@ -164,6 +167,7 @@ public final class SparkEmbeddingTrainer implements ResumableIterator {
             paths.add(BatchPaths.of(new Position(epoch, batchInEpoch + i)));
         }
         long fittedBefore = fitted.value();
+        counters.roundStartsAt(Math.toIntExact(done), Math.toIntExact(epoch));
         long start = System.nanoTime();
         JavaRDD<String> rdd = sc.parallelize(paths, Math.min(settings.workers(), n));
         sparkNet.fitPaths(rdd, loader);

@@ -62,7 +62,11 @@ public final class SparkTrainingSettings {
         return prefetch;
     }
 
-    /** Whether DL4J collects its Spark timing stats (where a round's time goes). */
+    /**
+     * Whether DL4J collects its Spark timing stats (where a round's time goes). DL4J then reads its times from
+     * {@code pool.ntp.org} unless the system property {@code org.deeplearning4j.spark.time.TimeSource} names another
+     * source (e.g. {@code org.deeplearning4j.spark.time.SystemClockTimeSource}, on the driver and the executors).
+     */
     public boolean collectTrainingStats() {
         return collectTrainingStats;
     }

@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 
+import org.apache.spark.util.CollectionAccumulator;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -142,6 +146,38 @@ class SparkEmbeddingTrainerTest {
         assertEquals(List.of(6L, 12L, 15L, 18L, 20L), ends);
         assertEquals(List.of(6, 6, 3, 3, 2), sizes);
         assertEquals(20, trainer.batchesFitted());
+    }
+
+    /** Records the iteration counter of each worker step. */
+    private static final class WorkerIterations extends BaseTrainingListener implements Serializable {
+        private final CollectionAccumulator<Integer> seen;
+
+        WorkerIterations(CollectionAccumulator<Integer> seen) {
+            this.seen = seen;
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            seen.add(iteration);
+        }
+    }
+
+    @Test
+    void workersCountOnFromTheDriversIteration() {
+        CollectionAccumulator<Integer> seen = LocalSpark.context().sc().collectionAccumulator();
+        ComputationGraph net = LocalSpark.network(1);
+        SparkEmbeddingTrainer trainer = SparkEmbeddingTrainer.builder().sparkContext(LocalSpark.context()).network(net)
+                .batches(LocalSpark.batches(1)).samplesPerClass(LocalSpark.K).workerListeners(null, new WorkerIterations(seen))
+                .build();
+        trainer.fit(30);
+        // rounds of 2 workers x 5: [0, 10), [10, 15) (the epoch ends), [15, 25), [25, 30); a worker's steps count on from
+        // the round's start (DL4J's copies would count 0, 1, 2, ... every round)
+        List<Integer> expected = new ArrayList<>(List.of(0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 10, 11, 10, 11, 12, 15, 16, 17, 18, 19,
+                15, 16, 17, 18, 19, 25, 26, 25, 26, 27));
+        List<Integer> actual = new ArrayList<>(seen.value());
+        expected.sort(null);
+        actual.sort(null);
+        assertEquals(expected, actual);
     }
 
     @Test

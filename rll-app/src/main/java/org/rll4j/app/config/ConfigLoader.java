@@ -197,15 +197,21 @@ public final class ConfigLoader {
 
         Section u = top.section("ui");
         RunConfig.Ui ui = new RunConfig.Ui(u.bool("enabled", true), u.integer("port", 9000, 0, 65_535),
-                u.bool("localhostOnly", true));
+                u.bool("localhostOnly", true), u.string("remote", ""));
         u.finish();
 
         Section out = top.section("output");
         RunConfig.Output output = new RunConfig.Output(Path.of(out.string("dir", "runs")));
         out.finish();
+
+        Section sp = top.section("spark");
+        RunConfig.Spark spark = new RunConfig.Spark(sp.string("master", ""), sp.integer("workers", 2, 1, 100_000),
+                sp.integer("averagingFrequency", 5, 1, 1_000_000), sp.integer("prefetch", 2, 0, 1000),
+                sp.bool("collectStats", false));
+        sp.finish();
         top.finish();
         return new RunConfig(seed, dataset, sampler, model, loss, optimizer, training,
-                evaluation, ui, output);
+                evaluation, ui, output, spark);
     }
 
     /** The loss section: {@code type} first, then that loss's own keys (any other key is an error). */

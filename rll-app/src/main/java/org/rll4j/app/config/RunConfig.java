@@ -34,9 +34,10 @@ import org.rll4j.loss.TripletLossConfig;
  * @param evaluation retrieval evaluation on the unseen classes
  * @param ui the DL4J training UI
  * @param output where run directories go
+ * @param spark training on Apache Spark instead of in this process
  */
 public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model, Loss loss, Optimizer optimizer,
-                        Training training, Evaluation evaluation, Ui ui, Output output) {
+                        Training training, Evaluation evaluation, Ui ui, Output output, Spark spark) {
 
     /** Dataset formats the runner reads (see rll-data's readers). */
     public static final List<String> FORMATS = List.of("folder", "cub", "sop", "inshop", "csv", "idx");
@@ -269,8 +270,44 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      * @param enabled serve the DL4J training UI while training
      * @param port its port (0 = any free port)
      * @param localhostOnly bind to localhost only
+     * @param remote also post the run's stats to the DL4J UI at this address ({@code http://host:port}, a UI started
+     *               with {@code rll ui --receive}; e.g. a UI outside the Spark cluster), or {@code ""} for none
      */
-    public record Ui(boolean enabled, int port, boolean localhostOnly) {
+    public record Ui(boolean enabled, int port, boolean localhostOnly, String remote) {
+        /** Validates. */
+        public Ui {
+            if (!remote.isEmpty() && !remote.matches("https?://[^/\\s]+(:\\d+)?/?")) {
+                throw new ConfigException("ui.remote must be the address of a DL4J UI, like http://host:9000, or empty; found '"
+                        + remote + "'");
+            }
+        }
+    }
+
+    /**
+     * Training on Apache Spark with DL4J's parameter averaging (rll-spark): the driver (this process) holds the model,
+     * evaluates, checkpoints and reports; the executors build and fit the C x K batches.
+     *
+     * @param master the Spark master: {@code ""} trains in this process, else {@code local[N]}, {@code spark://host:7077},
+     *               {@code yarn} or {@code k8s://https://host:port}
+     * @param workers Spark tasks that train at once (executors x cores per executor)
+     * @param averagingFrequency batches each worker fits between two parameter averagings
+     * @param prefetch batches a worker builds ahead of the one it fits
+     * @param collectStats collect DL4J's Spark timing stats and write them to the run directory
+     */
+    public record Spark(String master, int workers, int averagingFrequency, int prefetch, boolean collectStats) {
+        /** Validates. */
+        public Spark {
+            master = master.trim();
+            if (!master.isEmpty() && !master.matches("local(\\[(\\d+|\\*)(,\\d+)?])?|spark://.+|yarn|k8s://.+|mesos://.+")) {
+                throw new ConfigException("spark.master must be empty (train in this process), local[N], spark://host:port, yarn "
+                        + "or k8s://https://host:port; found '" + master + "'");
+            }
+        }
+
+        /** Whether the run trains on Spark. */
+        public boolean enabled() {
+            return !master.isEmpty();
+        }
     }
 
     /** @param dir the folder that holds run directories */
@@ -290,7 +327,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         Model m = p.equals("none") || p.equals("zoo") ? model : new Model(model.backbone(), model.widths(), model.head(),
                 model.embeddingDim(), model.multiLevel(), model.headBatchNorm(), model.dropout(), absolute(Path.of(p)).toString(),
                 model.frozenBatchNorm());
-        return new RunConfig(seed, d, sampler, m, loss, optimizer, training, evaluation, ui, new Output(absolute(output.dir())));
+        return new RunConfig(seed, d, sampler, m, loss, optimizer, training, evaluation, ui, new Output(absolute(output.dir())), spark);
     }
 
     private static Path absolute(Path p) {
@@ -299,7 +336,7 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
 
     /** This config with another UI section (e.g. {@code --no-ui}, recorded so that a resumed run keeps it). */
     public RunConfig withUi(Ui newUi) {
-        return new RunConfig(seed, dataset, sampler, model, loss, optimizer, training, evaluation, newUi, output);
+        return new RunConfig(seed, dataset, sampler, model, loss, optimizer, training, evaluation, newUi, output, spark);
     }
 
     /** The canonical, complete form (every default filled in), for the config snapshot. */
@@ -387,8 +424,11 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
         u.put("enabled", ui.enabled());
         u.put("port", ui.port());
         u.put("localhostOnly", ui.localhostOnly());
+        u.put("remote", ui.remote());
         m.put("ui", u);
         m.put("output", ordered("dir", output.dir().toString()));
+        m.put("spark", ordered("master", spark.master(), "workers", spark.workers(), "averagingFrequency",
+                spark.averagingFrequency(), "prefetch", spark.prefetch(), "collectStats", spark.collectStats()));
         return m;
     }
 

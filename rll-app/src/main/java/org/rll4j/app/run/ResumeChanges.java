@@ -19,7 +19,9 @@ import org.rll4j.app.config.RunConfig;
  *       not its type (Adam and SGD keep different state);</li>
  *   <li>the training length and checkpoint interval;</li>
  *   <li>the evaluation settings but the best metric (the best model so far was chosen by it);</li>
- *   <li>the sampler's worker threads, the UI and the output folder.</li>
+ *   <li>the sampler's worker threads, the UI and the output folder;</li>
+ *   <li>the Spark settings: a run may continue on Spark, in this process, or on another cluster (the checkpoint
+ *       holds the driver's model and the sampler position, which mean the same either way).</li>
  * </ul>
  * The seed, the dataset, C and K, the model and the loss cannot change: the message says to start a
  * new run for those.
@@ -30,7 +32,8 @@ public final class ResumeChanges {
             "optimizer.headLearningRateMultiplier", "optimizer.decay", "optimizer.decayEvery", "training.epochs",
             "training.iterations", "training.checkpointEvery", "evaluation.every", "evaluation.recallAt", "evaluation.nmi",
             "evaluation.baselines", "evaluation.batchSize", "evaluation.reportQueries", "evaluation.flipAverage",
-            "sampler.workers", "ui.enabled", "ui.port", "ui.localhostOnly", "output.dir");
+            "sampler.workers", "ui.enabled", "ui.port", "ui.localhostOnly", "ui.remote", "output.dir", "spark.master", "spark.workers",
+            "spark.averagingFrequency", "spark.prefetch", "spark.collectStats");
 
     private ResumeChanges() {
     }

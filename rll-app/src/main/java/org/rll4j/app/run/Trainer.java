@@ -34,6 +34,8 @@ import org.rll4j.listeners.TrainingDivergedException;
 import org.rll4j.loss.NonFiniteEmbeddingException;
 import org.rll4j.models.EmbeddingModel;
 import org.rll4j.sampler.ClassBalancedBatchSampler;
+import org.rll4j.spark.SparkEmbeddingTrainer;
+import org.rll4j.spark.SparkTrainingSettings;
 
 /**
  * Trains an embedding model as a {@link RunConfig} says, in a run directory: C x K batches from the
@@ -89,12 +91,16 @@ public final class Trainer {
     public static final String METRICS_PLOT = "metrics.png";
     /** Best model by the configured metric. */
     public static final String BEST_MODEL = "best.zip";
+    /** DL4J's Spark timing stats of a Spark run with {@code spark.collectStats}. */
+    public static final String SPARK_STATS = "spark-stats.html";
 
     private final RunConfig config;
     private final Path runDir;
     private final PrintStream out;
     private final List<Listener> listeners = new ArrayList<>();
     private long stopAfter = Long.MAX_VALUE;
+    /** Posts the run's stats to {@code ui.remote}, when set (one per run). */
+    private org.deeplearning4j.core.storage.impl.RemoteUIStatsStorageRouter remoteRouter;
     private boolean overwrite;
 
     /**
@@ -168,7 +174,7 @@ public final class Trainer {
                     return r;
                 } finally {
                     listeners.forEach(Listener::finished);
-                    storage.close();
+                    close(storage);
                 }
             } finally {
                 if (!ok && dir.discardIfNew()) {
@@ -180,6 +186,11 @@ public final class Trainer {
 
     /** The C x K sampler over the training classes; a C larger than the classes is a config error naming the key. */
     private ClassBalancedBatchSampler sampler(RunData data) {
+        return sampler(config, data);
+    }
+
+    /** The C x K sampler of a config over its training classes (executors build it again: {@link SparkBatches}). */
+    static ClassBalancedBatchSampler sampler(RunConfig config, RunData data) {
         RunConfig.Sampler s = config.sampler();
         try {
             return ClassBalancedBatchSampler.builder().labels(data.train().labels()).classesPerBatch(s.classesPerBatch())
@@ -209,6 +220,33 @@ public final class Trainer {
         StatsStorage opened = storage;
         listeners.forEach(l -> l.started(opened, session));
         return storage;
+    }
+
+    /**
+     * Where the run's DL4J stats go: its stats file, and also the remote UI of {@code ui.remote} when there is one
+     * (if that UI is down or goes away, DL4J's remote router logs it and the run goes on).
+     */
+    private org.deeplearning4j.core.storage.StatsStorageRouter router(StatsStorage storage) {
+        String remote = config.ui().remote();
+        if (remote.isEmpty()) {
+            return storage;
+        }
+        if (remoteRouter == null) {
+            remoteRouter = new org.deeplearning4j.core.storage.impl.RemoteUIStatsStorageRouter(remote);
+        }
+        return StatsRouters.both(storage, remoteRouter);
+    }
+
+    /** Closes the run's stats: the remote router (after it has posted what it holds), then the file. */
+    private void close(StatsStorage storage) throws IOException {
+        try {
+            if (remoteRouter != null) {
+                StatsRouters.closeWhenPosted(remoteRouter, 30_000);
+                remoteRouter = null;
+            }
+        } finally {
+            storage.close();
+        }
     }
 
     /**
@@ -301,7 +339,7 @@ public final class Trainer {
                 return t.loop(data, net, log, eval, c, c.statsSession(), storage);
             } finally {
                 listeners.forEach(Listener::finished);
-                storage.close();
+                t.close(storage);
             }
         }
     }
@@ -384,75 +422,18 @@ public final class Trainer {
                     return r.report();
                 })
                 .every(config.evaluation().every()).before(Math.max(1, total)) // the last one comes after the final model
-                .stats(storage, session)
+                .stats(router(storage), session)
                 .callback((model, r) -> record(log, new MetricsLog.Evaluation("trained", r.iteration(), r.epoch(), step.seconds,
                         r.values())))
                 .callback(best)
                 .build();
-        try (SampledDataSetIterator it = SampledDataSetIterator.builder().source(data.train()).sampler(sampler)
-                .pipeline(data.trainPipeline()).workers(s.workers()).seed(config.seed()).firstEpoch(at == null ? 0 : at.epoch())
-                .firstBatch(at == null ? 0 : at.batchInEpoch()).build()) {
-            ResumableCheckpointListener checkpoints = ResumableCheckpointListener.builder().directory(Checkpoint.folder(runDir))
-                    .every(config.training().checkpointEvery()).iterator(it).guard(guard).bestModel(best).statsSession(session)
-                    .trainingSeconds(clock).alongside(() -> log.write(runDir)).resumeFrom(at)
-                    .onSkip((iteration, problem, last) -> {
-                        progress.clear();
-                        out.printf(Locale.ROOT, "warning: no checkpoint at iteration %d: %s; the checkpoint of iteration %d stays "
-                                + "the one to resume from%n", iteration, problem, last == null ? 0 : last.iteration());
-                    })
-                    .build();
-            checkpointsRef.set(checkpoints);
-            net.setListeners(new StatsListener(storage, 5, session), guard, step, evaluation, checkpoints);
-            listeners.forEach(l -> l.training(net));
-            // DL4J's epoch counter follows the sampler's epochs, as in a fit(iterator, epochs) (the listeners record it)
-            net.getConfiguration().setEpochCount(Math.toIntExact(it.epoch()));
-            try {
-                while (net.getIterationCount() < total) {
-                    if (!it.hasNext()) {
-                        it.reset();
-                        net.incrementEpochCount();
-                    }
-                    DataSet batch = it.next();
-                    step.inStep = true;
-                    fit(net, batch, guard);
-                    long done = net.getIterationCount();
-                    boolean last = done == total;
-                    boolean stop = done >= stopAfter;
-                    if (last || stop) {
-                        checkpoints.checkpoint(net);
-                    }
-                    if (stop && !last) {
-                        progress.clear();
-                        out.printf(Locale.ROOT, "stopped after iteration %d as asked; resume with: train --resume %s%n",
-                                done, runDir);
-                        return new Result(runDir, done, false, log, net);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                // Not a divergence, not in the middle of a step: the weights are those of a whole number of
-                // steps, and the iterator knows the next batch. Keep them, so that fixing the cause (a
-                // vanished disk, a class of corrupt images) and resuming loses nothing.
-                if (!(e instanceof TrainingDivergedException) && !step.inStep) {
-                    if (net.getIterationCount() < step.done) {
-                        // a listener after the step failed before DL4J counted the step: count it as DL4J would have
-                        net.getConfiguration().setIterationCount(Math.toIntExact(step.done));
-                    }
-                    CheckpointState last = checkpoints.last();
-                    if (net.getIterationCount() > (last == null ? 0 : last.iteration())) {
-                        progress.clear();
-                        try {
-                            if (checkpoints.checkpoint(net)) {
-                                out.printf(Locale.ROOT, "the run stopped on an error at iteration %d; a checkpoint of that "
-                                        + "iteration was written: fix the cause below and continue with train --resume %s%n",
-                                        net.getIterationCount(), runDir);
-                            }
-                        } catch (IOException | RuntimeException again) {
-                            e.addSuppressed(again);
-                        }
-                    }
-                }
-                throw e;
-            }
+        Result stopped = config.spark().enabled()
+                ? trainOnSpark(data, net, sampler, total, new Parts(guard, step, evaluation, best, checkpointsRef, progress, clock),
+                        at, session, storage)
+                : trainHere(data, net, sampler, total, new Parts(guard, step, evaluation, best, checkpointsRef, progress, clock),
+                        at, session, storage);
+        if (stopped != null) {
+            return stopped;
         }
         progress.clear();
         // Training is done: the model is kept before anything else (the final evaluation) can fail.
@@ -492,6 +473,173 @@ public final class Trainer {
             out.println("warning: " + warning);
         }
         return new Result(runDir, iterations, true, log, net);
+    }
+
+    /** The listeners and state of a run's training part, shared by training here and on Spark. */
+    private record Parts(DivergenceGuardListener guard, StepLog step, RetrievalEvaluationListener evaluation, BestModelListener best,
+                         AtomicReference<ResumableCheckpointListener> checkpoints, Progress progress, DoubleSupplier clock) {
+    }
+
+    /** The checkpoint listener of a run, saving {@code position}'s sampler position. */
+    private ResumableCheckpointListener checkpoints(Parts p, org.rll4j.sampler.ResumableIterator position, String session,
+                                                    CheckpointState at, MetricsLog log) {
+        ResumableCheckpointListener checkpoints = ResumableCheckpointListener.builder().directory(Checkpoint.folder(runDir))
+                .every(config.training().checkpointEvery()).iterator(position).guard(p.guard()).bestModel(p.best())
+                .statsSession(session).trainingSeconds(p.clock()).alongside(() -> log.write(runDir)).resumeFrom(at)
+                .onSkip((iteration, problem, last) -> {
+                    p.progress().clear();
+                    out.printf(Locale.ROOT, "warning: no checkpoint at iteration %d: %s; the checkpoint of iteration %d stays "
+                            + "the one to resume from%n", iteration, problem, last == null ? 0 : last.iteration());
+                })
+                .build();
+        p.checkpoints().set(checkpoints);
+        return checkpoints;
+    }
+
+    /**
+     * After a training error that is not a divergence and came between steps (the weights are those of a whole
+     * number of steps, and the position knows the next batch): a checkpoint of that iteration, so that fixing the
+     * cause (a vanished disk, a class of corrupt images, a lost executor) and resuming loses nothing.
+     */
+    private void checkpointAfterError(ComputationGraph net, Parts p, ResumableCheckpointListener checkpoints, Exception e) {
+        if (e instanceof TrainingDivergedException || p.step().inStep) {
+            return;
+        }
+        if (net.getIterationCount() < p.step().done) {
+            // a listener after the step failed before DL4J counted the step: count it as DL4J would have
+            net.getConfiguration().setIterationCount(Math.toIntExact(p.step().done));
+        }
+        CheckpointState last = checkpoints.last();
+        if (net.getIterationCount() > (last == null ? 0 : last.iteration())) {
+            p.progress().clear();
+            try {
+                if (checkpoints.checkpoint(net)) {
+                    out.printf(Locale.ROOT, "the run stopped on an error at iteration %d; a checkpoint of that "
+                            + "iteration was written: fix the cause below and continue with train --resume %s%n",
+                            net.getIterationCount(), runDir);
+                }
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
+        }
+    }
+
+    /** Trains in this process; returns the result when the run stopped early as asked, null when it reached the end. */
+    private Result trainHere(RunData data, ComputationGraph net, ClassBalancedBatchSampler sampler, long total, Parts p,
+                             CheckpointState at, String session, StatsStorage storage) throws IOException {
+        RunConfig.Sampler s = config.sampler();
+        MetricsLog log = p.step().log;
+        try (SampledDataSetIterator it = SampledDataSetIterator.builder().source(data.train()).sampler(sampler)
+                .pipeline(data.trainPipeline()).workers(s.workers()).seed(config.seed()).firstEpoch(at == null ? 0 : at.epoch())
+                .firstBatch(at == null ? 0 : at.batchInEpoch()).build()) {
+            ResumableCheckpointListener checkpoints = checkpoints(p, it, session, at, log);
+            net.setListeners(new StatsListener(router(storage), 5, session), p.guard(), p.step(), p.evaluation(), checkpoints);
+            listeners.forEach(l -> l.training(net));
+            // DL4J's epoch counter follows the sampler's epochs, as in a fit(iterator, epochs) (the listeners record it)
+            net.getConfiguration().setEpochCount(Math.toIntExact(it.epoch()));
+            try {
+                while (net.getIterationCount() < total) {
+                    if (!it.hasNext()) {
+                        it.reset();
+                        net.incrementEpochCount();
+                    }
+                    DataSet batch = it.next();
+                    p.step().inStep = true;
+                    fit(net, batch, p.guard());
+                    Result stopped = afterStep(net, total, checkpoints, p, log);
+                    if (stopped != null) {
+                        return stopped;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                checkpointAfterError(net, p, checkpoints, e);
+                throw e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * After a step (here) or a round (Spark): the final checkpoint at the run's end, or a checkpoint and the
+     * result when {@link #stopAfter} says to stop here; null to go on.
+     */
+    private Result afterStep(ComputationGraph net, long total, ResumableCheckpointListener checkpoints, Parts p, MetricsLog log)
+            throws IOException {
+        long done = net.getIterationCount();
+        boolean last = done == total;
+        boolean stop = done >= stopAfter;
+        if (last || stop) {
+            checkpoints.checkpoint(net);
+        }
+        if (stop && !last) {
+            p.progress().clear();
+            out.printf(Locale.ROOT, "stopped after iteration %d as asked; resume with: train --resume %s%n", done, runDir);
+            return new Result(runDir, done, false, log, net);
+        }
+        return null;
+    }
+
+    /**
+     * Trains on Spark (rll-spark's {@link SparkEmbeddingTrainer}): this process is the driver and keeps the model, the
+     * executors build and fit whole C x K batches; after every round the driver runs the same guard, loss log,
+     * evaluation and checkpoint listeners as training here, and DL4J's StatsListener runs on the workers, routed to
+     * the run's stats. Returns as {@link #trainHere}.
+     */
+    private Result trainOnSpark(RunData data, ComputationGraph net, ClassBalancedBatchSampler sampler, long total, Parts p,
+                                CheckpointState at, String session, StatsStorage storage) throws IOException {
+        MetricsLog log = p.step().log;
+        RunConfig.Spark sc = config.spark();
+        try (SparkRun spark = SparkRun.start(sc, "rll4j " + runDir.getFileName(), out)) {
+            SparkEmbeddingTrainer trainer = SparkEmbeddingTrainer.builder().sparkContext(spark.context()).network(net)
+                    .batches(new SparkBatches(config, data, sampler)).samplesPerClass(config.sampler().imagesPerClass())
+                    .settings(SparkTrainingSettings.builder().workers(sc.workers()).averagingFrequency(sc.averagingFrequency())
+                            .prefetch(sc.prefetch()).collectTrainingStats(sc.collectStats()).seed(config.seed()).build())
+                    .alignTo(config.evaluation().every(), config.training().checkpointEvery(),
+                            stopAfter < Integer.MAX_VALUE ? Math.toIntExact(stopAfter) : 0)
+                    .workerListeners(router(storage), new StatsListener(null, 5, session))
+                    .from(at == null ? null : at.position())
+                    .build();
+            out.printf(Locale.ROOT, "spark: master %s, %s%n", spark.context().master(), trainer.settings());
+            ResumableCheckpointListener checkpoints = checkpoints(p, trainer, session, at, log);
+            trainer.setListeners(p.guard(), p.step(), p.evaluation(), checkpoints);
+            listeners.forEach(l -> l.training(net));
+            try {
+                while (net.getIterationCount() < total) {
+                    p.step().inStep = true;
+                    fitRound(trainer, total, p.guard());
+                    Result stopped = afterStep(net, total, checkpoints, p, log);
+                    if (stopped != null) {
+                        return stopped;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                checkpointAfterError(net, p, checkpoints, e);
+                throw e;
+            } finally {
+                spark.writeStats(trainer.trainingStats(), runDir.resolve(SPARK_STATS));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One Spark round. A round that fails leaves the driver's network as it was (the averaged parameters replace it
+     * only when every worker finished), so the run can checkpoint and resume; an embedding that became non-finite on
+     * a worker is a divergence, said in the guard's words.
+     */
+    private static void fitRound(SparkEmbeddingTrainer trainer, long total, DivergenceGuardListener guard) {
+        ComputationGraph net = trainer.network();
+        try {
+            trainer.fitRound(total);
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof NonFiniteEmbeddingException || String.valueOf(t.getMessage()).contains(
+                        NonFiniteEmbeddingException.class.getName())) {
+                    throw guard.diverged(net.getIterationCount() + 1L, "the embedding became non-finite on a Spark worker", e);
+                }
+            }
+            throw e;
+        }
     }
 
     /** A warning when the trained model ends below the raw-pixel or untrained baseline on the best metric, else null. */

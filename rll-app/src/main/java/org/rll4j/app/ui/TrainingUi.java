@@ -158,6 +158,27 @@ public final class TrainingUi implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a UI that receives the stats of runs elsewhere (DL4J's remote-listener mode): a run with
+     * {@code ui.remote: http://this-host:port} (its process, or the driver of a Spark run) posts its DL4J stats and its
+     * retrieval metrics here, with a {@code RemoteUIStatsStorageRouter}; they are put into {@code storage} and shown
+     * on the stock pages and the retrieval page. Anyone who can reach the port can post: bind to all interfaces only
+     * on a network you trust.
+     *
+     * @param port the TCP port, or 0 for a free port
+     * @param localhostOnly listen on {@code 127.0.0.1} only (runs on this machine) or on all interfaces
+     * @param storage where received stats go; it stays open after {@link #close()}
+     * @return the running UI
+     * @throws UncheckedIOException if the port is busy
+     * @throws IllegalStateException if a DL4J UI server already runs in this JVM
+     */
+    public static TrainingUi receive(int port, boolean localhostOnly, StatsStorage storage) {
+        Objects.requireNonNull(storage, "storage");
+        TrainingUi ui = start(port, localhostOnly, storage, false, null);
+        ui.server.enableRemoteListener(storage, true);
+        return ui;
+    }
+
     private static TrainingUi start(int port, boolean localhostOnly, StatsStorage storage, boolean ownsStorage,
             Path tempDir) {
         checkPort(port);

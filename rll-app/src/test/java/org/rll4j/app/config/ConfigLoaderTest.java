@@ -53,12 +53,28 @@ class ConfigLoaderTest {
         assertEquals(d, ConfigLoader.fromYaml(ConfigLoader.toYaml(d)));
     }
 
+    @Test
+    void theSparkSectionAndTheRemoteUiRoundTrip() throws Exception {
+        RunConfig d = ConfigLoader.defaults();
+        assertEquals(false, d.spark().enabled());
+        assertEquals("", d.ui().remote());
+        RunConfig c = ConfigLoader.load(null, List.of("spark.master=local[2]", "spark.workers=4", "spark.averagingFrequency=3",
+                "spark.prefetch=0", "spark.collectStats=true", "ui.remote=http://10.0.0.5:9000"));
+        assertEquals(new RunConfig.Spark("local[2]", 4, 3, 0, true), c.spark());
+        assertEquals(true, c.spark().enabled());
+        assertEquals("http://10.0.0.5:9000", c.ui().remote());
+        assertEquals(c, ConfigLoader.fromYaml(ConfigLoader.toYaml(c)));
+        for (String master : List.of("local", "local[*]", "local[4,2]", "spark://head:7077", "yarn", "k8s://https://api:6443")) {
+            assertEquals(master, ConfigLoader.load(null, List.of("spark.master=" + master)).spark().master());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "model.embedingDim=64|unknown key 'model.embedingDim' in 'model' (did you mean 'embeddingDim'?); allowed keys: "
                 + "[backbone, dropout, embeddingDim, frozenBatchNorm, head, headBatchNorm, multiLevel, pretrained, widths]",
         "modle.backbone=x|unknown key 'modle' at the top level (did you mean 'model'?); allowed keys: [dataset, evaluation, loss, "
-                + "model, optimizer, output, sampler, seed, training, ui]",
+                + "model, optimizer, output, sampler, seed, spark, training, ui]",
         "model.backbone=vgg16|model.backbone must be one of [small-cnn, bn-inception, resnet50, squeezenet], found 'vgg16'",
         "sampler.imagesPerClass=1|sampler.imagesPerClass must be an integer in [2, 1000], found 1",
         "sampler.classesPerBatch=many|sampler.classesPerBatch must be an integer in [2, 100000], found 'many'",
@@ -74,6 +90,11 @@ class ConfigLoaderTest {
         "dataset.split=official|dataset.split 'official' exists for cub, sop and inshop only; use 'halves' for folder",
         "model.headBatchNorm=true|model.headBatchNorm applies to the global head only (the pooled-conv head has its own "
                 + "batch norms); set it to false or use model.head: global",
+        "spark.master=lokal[2]|spark.master must be empty (train in this process), local[N], spark://host:port, yarn or "
+                + "k8s://https://host:port; found 'lokal[2]'",
+        "spark.workers=0|spark.workers must be an integer in [1, 100000], found 0",
+        "spark.averagingFrequency=0|spark.averagingFrequency must be an integer in [1, 1000000], found 0",
+        "ui.remote=host:9000|ui.remote must be the address of a DL4J UI, like http://host:9000, or empty; found 'host:9000'",
         "no-equals-sign|an override must look like key=value (e.g. model.embeddingDim=64), found 'no-equals-sign'"})
     void badValuesNameTheKeyTheValueAndWhatIsAllowed(String override, String message) {
         assertEquals(message, assertThrows(ConfigException.class, () -> ConfigLoader.load(null, List.of(override))).getMessage());
