@@ -1,7 +1,6 @@
 package org.rll4j.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -13,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.deeplearning4j.ui.model.stats.BaseStatsListener;
 import org.deeplearning4j.ui.model.storage.InMemoryStatsStorage;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,7 +20,6 @@ import org.rll4j.app.config.ConfigLoader;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.run.Trainer;
 import org.rll4j.app.ui.TrainingUi;
-import org.rll4j.listeners.RetrievalStats;
 import org.rll4j.ui.RetrievalUIModule;
 
 /**
@@ -46,18 +43,7 @@ class RemoteUiTest {
             Trainer.Result r = new Trainer(config, dir.resolve("run"), new PrintStream(log, true)).train("# test\n");
             assertTrue(r.finished(), log.toString());
 
-            List<String> sessions = received.listSessionIDs();
-            assertEquals(1, sessions.size(), "sessions received: " + sessions);
-            String session = sessions.get(0);
-            List<String> workers = received.listWorkerIDsForSessionAndType(session, BaseStatsListener.TYPE_ID);
-            assertTrue(workers.size() >= 2, "the StatsListener of each Spark worker: " + workers);
-            int updates = 0;
-            for (String w : workers) {
-                updates += received.getAllUpdatesAfter(session, BaseStatsListener.TYPE_ID, w, 0).size();
-            }
-            assertTrue(updates >= 2, "the workers' updates: " + updates);
-            assertFalse(received.listWorkerIDsForSessionAndType(session, RetrievalStats.TYPE_ID).isEmpty(),
-                    "the driver's retrieval evaluations");
+            SparkTrainingTest.assertSparkStats(received);
             String page = http.send(HttpRequest.newBuilder(URI.create(ui.url() + RetrievalUIModule.DATA_PATH)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(page.contains("MAP@R"), page);

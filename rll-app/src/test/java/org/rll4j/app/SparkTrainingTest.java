@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.deeplearning4j.core.storage.StatsStorage;
 import org.deeplearning4j.ui.model.stats.BaseStatsListener;
 import org.deeplearning4j.ui.model.storage.FileStatsStorage;
 import org.junit.jupiter.api.Tag;
@@ -91,20 +92,28 @@ class SparkTrainingTest {
 
         FileStatsStorage stats = new FileStatsStorage(run.resolve(Trainer.STATS_FILE).toFile());
         try {
-            List<String> sessions = stats.listSessionIDs();
-            assertEquals(1, sessions.size(), "one session across the resume: " + sessions);
-            String session = sessions.get(0);
-            List<String> workers = stats.listWorkerIDsForSessionAndType(session, BaseStatsListener.TYPE_ID);
-            assertTrue(workers.size() >= 2, "the StatsListener of each Spark worker: " + workers);
-            int updates = 0;
-            for (String w : workers) {
-                updates += stats.getAllUpdatesAfter(session, BaseStatsListener.TYPE_ID, w, 0).size();
-            }
-            assertTrue(updates >= 2, "the workers' StatsListener updates: " + updates + " from " + workers);
-            assertFalse(stats.listWorkerIDsForSessionAndType(session, RetrievalStats.TYPE_ID).isEmpty(),
-                    "the driver's retrieval evaluations");
+            assertSparkStats(stats);
         } finally {
             stats.close();
         }
+    }
+
+    /**
+     * One session in {@code stats}, with the StatsListener records of at least 2 Spark workers (at least 2 updates
+     * among them) and the driver's retrieval evaluations.
+     */
+    static void assertSparkStats(StatsStorage stats) {
+        List<String> sessions = stats.listSessionIDs();
+        assertEquals(1, sessions.size(), "one session (across a resume): " + sessions);
+        String session = sessions.get(0);
+        List<String> workers = stats.listWorkerIDsForSessionAndType(session, BaseStatsListener.TYPE_ID);
+        assertTrue(workers.size() >= 2, "the StatsListener of each Spark worker: " + workers);
+        int updates = 0;
+        for (String w : workers) {
+            updates += stats.getAllUpdatesAfter(session, BaseStatsListener.TYPE_ID, w, 0).size();
+        }
+        assertTrue(updates >= 2, "the workers' StatsListener updates: " + updates + " from " + workers);
+        assertFalse(stats.listWorkerIDsForSessionAndType(session, RetrievalStats.TYPE_ID).isEmpty(),
+                "the driver's retrieval evaluations");
     }
 }

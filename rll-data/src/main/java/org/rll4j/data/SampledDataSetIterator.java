@@ -298,6 +298,31 @@ public final class SampledDataSetIterator implements DataSetIterator, ResumableI
         return ds;
     }
 
+    /**
+     * Builds batch {@code batchInEpoch} of epoch {@code epoch} in the calling thread, the batch an iterator at that
+     * position would hand out next (same examples, augmentation and labels), without moving this iterator or its
+     * prefetching: random access for callers that build batches by their coordinates (rll-spark's executors).
+     * Safe to call from several threads at once.
+     *
+     * @throws IllegalArgumentException when the epoch is negative or the batch is outside the epoch
+     * @throws IOException when an example cannot be read and the policy is to fail
+     */
+    public DataSet batchAt(long epoch, int batchInEpoch) throws IOException {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be >= 0, found " + epoch);
+        }
+        int[][] batches = sampler.epoch(epoch);
+        if (batchInEpoch < 0 || batchInEpoch >= batches.length) {
+            throw new IllegalArgumentException(String.format(Locale.ROOT, "batch %d of epoch %d asked; an epoch has %d batches",
+                    batchInEpoch, epoch, batches.length));
+        }
+        DataSet ds = build(batches[batchInEpoch], mix(seed, epoch, batchInEpoch));
+        if (preProcessor != null) {
+            preProcessor.preProcess(ds);
+        }
+        return ds;
+    }
+
     @Override
     public DataSet next(int num) {
         if (num != batch()) {

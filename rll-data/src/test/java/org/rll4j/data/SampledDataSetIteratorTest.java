@@ -64,6 +64,26 @@ class SampledDataSetIteratorTest {
     }
 
     @Test
+    void batchAtBuildsTheBatchOfThatPositionWithItsAugmentation(@TempDir Path root) throws Exception {
+        ImageList list = fixture(root);
+        try (SampledDataSetIterator sequential = iterator(list, 2, 5); SampledDataSetIterator random = iterator(list, 1, 5)) {
+            for (long e = 0; e < 2; e++) {
+                for (int b = 0; b < 2; b++) {
+                    if (!sequential.hasNext()) {
+                        sequential.reset();
+                    }
+                    DataSet expected = sequential.next();
+                    DataSet actual = random.batchAt(e, b);
+                    assertEquals(expected.getFeatures(), actual.getFeatures(), "epoch " + e + ", batch " + b);
+                    assertEquals(expected.getLabels(), actual.getLabels());
+                }
+            }
+            assertEquals(0, random.batchInEpoch(), "batchAt does not move the iterator");
+            assertThrows(IllegalArgumentException.class, () -> random.batchAt(0, 2));
+        }
+    }
+
+    @Test
     void resultsDoNotDependOnWorkerCountAndResetGivesTheNextEpoch(@TempDir Path root) throws Exception {
         ImageList list = fixture(root);
         List<DataSet> one = new ArrayList<>();

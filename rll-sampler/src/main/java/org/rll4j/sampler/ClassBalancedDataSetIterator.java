@@ -202,7 +202,30 @@ public final class ClassBalancedDataSetIterator implements DataSetIterator, Resu
      */
     @Override
     public DataSet next() {
-        INDArray rows = Nd4j.createFromArray(cursor.next());
+        return gather(cursor.next());
+    }
+
+    /**
+     * Batch {@code batchInEpoch} of epoch {@code epoch}: the batch an iterator at that position would hand out next,
+     * without moving this one (random access for callers that build batches by their coordinates, e.g. rll-spark's
+     * executors). Safe to call from several threads at once.
+     *
+     * @throws IllegalArgumentException when the epoch is negative or the batch is outside the epoch
+     */
+    public DataSet batchAt(long epoch, int batchInEpoch) {
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must be >= 0, found " + epoch);
+        }
+        int[][] batches = sampler.epoch(epoch);
+        if (batchInEpoch < 0 || batchInEpoch >= batches.length) {
+            throw new IllegalArgumentException("batch " + batchInEpoch + " of epoch " + epoch + " asked; an epoch has "
+                    + batches.length + " batches");
+        }
+        return gather(batches[batchInEpoch]);
+    }
+
+    private DataSet gather(int[] examples) {
+        INDArray rows = Nd4j.createFromArray(examples);
         INDArray x = Nd4j.exec(new Gather(features, rows, 0))[0];
         INDArray ids = Nd4j.exec(new Gather(classIds, rows, 0))[0];
         DataSet ds = new DataSet(x, encoding.encode(ids, sampler.labels().numClasses(), labelType));

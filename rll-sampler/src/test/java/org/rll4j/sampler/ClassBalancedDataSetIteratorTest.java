@@ -111,6 +111,24 @@ class ClassBalancedDataSetIteratorTest {
     }
 
     @Test
+    void batchAtGivesTheBatchOfThatPositionWithoutMovingTheIterator() {
+        ClassBalancedDataSetIterator sequential = digitsLike(DataType.FLOAT).build();
+        ClassBalancedDataSetIterator random = digitsLike(DataType.FLOAT).build();
+        int perEpoch = sequential.batchesInEpoch();
+        for (long e = 0; e < 3; e++) {
+            for (int b = 0; b < perEpoch; b++) {
+                if (!sequential.hasNext()) {
+                    sequential.reset();
+                }
+                assertEquals(sequential.next(), random.batchAt(e, b), "epoch " + e + ", batch " + b);
+            }
+        }
+        assertEquals(new ResumableIterator.Position(0, 0), random.resumePosition());
+        assertThrows(IllegalArgumentException.class, () -> random.batchAt(0, perEpoch));
+        assertThrows(IllegalArgumentException.class, () -> random.batchAt(-1, 0));
+    }
+
+    @Test
     void theSameSeedGivesTheSameBatchesAndAnotherSeedOthers() {
         List<int[]> a = take(digitsLike(DataType.FLOAT).seed(1).build(), 12);
         List<int[]> b = take(digitsLike(DataType.FLOAT).seed(1).build(), 12);

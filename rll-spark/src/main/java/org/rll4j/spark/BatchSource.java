@@ -14,9 +14,10 @@ import org.nd4j.linalg.dataset.DataSet;
  * <p>Contract: {@link #batch} is a pure function of {@code (epoch, batchInEpoch)} (the same batch, augmentation
  * included, on every executor and in every run with the same seed, as a single-machine iterator at that position
  * would give), returns {@link #batchSize()} rows with the class ids as a {@code [B, 1]} label column, and may be called
- * concurrently from several executor threads. {@link InMemoryBatchSource} holds its examples in the closure; rll-app's
- * source re-opens the run's dataset (a folder, a list file or IDX files on a path every executor can read) on each
- * executor and caches it there ({@link BatchCursors}).
+ * concurrently from several executor threads. rll4j's iterators give such random access with {@code batchAt(epoch, b)}
+ * ({@code ClassBalancedDataSetIterator}, rll-data's {@code SampledDataSetIterator}). {@link InMemoryBatchSource} holds
+ * its examples in the closure; rll-app's source re-opens the run's dataset (a folder, a list file or IDX files on a
+ * path every executor can read) once per executor JVM.
  */
 public interface BatchSource extends Serializable {
 

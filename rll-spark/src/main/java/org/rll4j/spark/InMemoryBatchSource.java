@@ -2,7 +2,6 @@ package org.rll4j.spark;
 
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.UUID;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,7 +21,6 @@ public final class InMemoryBatchSource implements BatchSource {
 
     private static final long serialVersionUID = 1L;
 
-    private final String key = UUID.randomUUID().toString();
     private final float[] features;
     private final long[] shape;
     private final int[] classIds;
@@ -30,6 +28,8 @@ public final class InMemoryBatchSource implements BatchSource {
     private final int samplesPerClass;
     private final long seed;
     private final int batchesPerEpoch;
+    /** Built on first use in each deserialised copy (one per Spark task); gathers are thread-safe. */
+    private transient volatile ClassBalancedDataSetIterator iterator;
 
     /**
      * @param features the examples {@code [N, ...]}, copied as FLOAT
@@ -47,14 +47,22 @@ public final class InMemoryBatchSource implements BatchSource {
         this.classesPerBatch = classesPerBatch;
         this.samplesPerClass = samplesPerClass;
         this.seed = seed;
-        this.batchesPerEpoch = iterator(0, 0).batchesInEpoch(); // validates C, K and the labels
+        this.batchesPerEpoch = iterator().batchesInEpoch(); // validates C, K and the labels
     }
 
-    private ClassBalancedDataSetIterator iterator(long epoch, int batch) {
-        INDArray ids = Nd4j.createFromArray(classIds).reshape(classIds.length, 1).castTo(DataType.FLOAT);
-        return ClassBalancedDataSetIterator.builder().features(Nd4j.create(features, shape, 'c')).labels(ids)
-                .classesPerBatch(classesPerBatch).samplesPerClass(samplesPerClass).seed(seed).firstEpoch(epoch)
-                .firstBatch(batch).build();
+    private ClassBalancedDataSetIterator iterator() {
+        ClassBalancedDataSetIterator it = iterator;
+        if (it == null) {
+            synchronized (this) {
+                if (iterator == null) {
+                    INDArray ids = Nd4j.createFromArray(classIds).reshape(classIds.length, 1).castTo(DataType.FLOAT);
+                    iterator = ClassBalancedDataSetIterator.builder().features(Nd4j.create(features, shape, 'c')).labels(ids)
+                            .classesPerBatch(classesPerBatch).samplesPerClass(samplesPerClass).seed(seed).build();
+                }
+                it = iterator;
+            }
+        }
+        return it;
     }
 
     @Override
@@ -68,8 +76,8 @@ public final class InMemoryBatchSource implements BatchSource {
     }
 
     @Override
-    public DataSet batch(long epoch, int batchInEpoch) throws java.io.IOException {
-        return BatchCursors.batch(key, epoch, batchInEpoch, at -> iterator(at.epoch(), at.batchInEpoch()));
+    public DataSet batch(long epoch, int batchInEpoch) {
+        return iterator().batchAt(epoch, batchInEpoch);
     }
 
     @Override

@@ -55,6 +55,11 @@ final class LocalSpark {
      * rll-loss's digits network, whose features carry over to the unseen digits (an MLP's do not).
      */
     static ComputationGraph network(long seed) {
+        return network(seed, RankedListLossLayer.of(RankedListLossConfig.paper()));
+    }
+
+    /** The same network ending in another loss layer (a baseline). */
+    static ComputationGraph network(long seed, org.deeplearning4j.nn.conf.layers.Layer loss) {
         ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
                 .seed(seed).dataType(DataType.FLOAT).updater(new Adam(1e-3)).weightInit(WeightInit.RELU)
                 .graphBuilder()
@@ -68,7 +73,7 @@ final class LocalSpark {
                 .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "conv2")
                 .addLayer("emb", new DenseLayer.Builder().nOut(64).activation(Activation.IDENTITY)
                         .weightInit(WeightInit.XAVIER).build(), "pool")
-                .addLayer("rll", RankedListLossLayer.of(RankedListLossConfig.paper()), "emb")
+                .addLayer("rll", loss, "emb")
                 .setOutputs("rll")
                 .build());
         net.init();

@@ -23,6 +23,8 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.rll4j.eval.RetrievalEvaluator;
 import org.rll4j.listeners.ResumableCheckpointListener;
+import org.rll4j.loss.MetricLossLayer;
+import org.rll4j.loss.MultiSimilarityLossConfig;
 import org.rll4j.listeners.RetrievalEvaluationListener;
 import org.rll4j.sampler.ClassBalancedDataSetIterator;
 import org.rll4j.sampler.LabelIds;
@@ -97,6 +99,19 @@ class SparkEmbeddingTrainerTest {
         assertEquals(6, net.getEpochCount());
         assertEquals(new ResumableIterator.Position(6, 0), trainer.resumePosition());
         assertTrue(Double.isFinite(net.score()) && net.score() > 0, "the driver's score is the workers' mean loss: " + net.score());
+    }
+
+    @Test
+    void trainsABaselineLossOnWholeBatchesToo() {
+        long seed = 11;
+        ComputationGraph net = LocalSpark.network(seed, MetricLossLayer.of(MultiSimilarityLossConfig.defaults()));
+        INDArray before = net.params().dup();
+        SparkEmbeddingTrainer trainer = SparkEmbeddingTrainer.builder().sparkContext(LocalSpark.context()).network(net)
+                .batches(LocalSpark.batches(seed)).samplesPerClass(LocalSpark.K).recordBatches(true).build();
+        trainer.fit(20);
+        assertSameBatches(expected(seed, new ResumableIterator.Position(0, 0), 20), trainer.fittedBatches());
+        assertTrue(Double.isFinite(net.score()), "Multi-Similarity loss of the last round: " + net.score());
+        assertTrue(before.distance2(net.params()) > 0, "the averaged parameters moved");
     }
 
     @Test

@@ -10,7 +10,6 @@ import org.rll4j.app.config.ConfigLoader;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.data.SampledDataSetIterator;
 import org.rll4j.sampler.ClassBalancedBatchSampler;
-import org.rll4j.spark.BatchCursors;
 import org.rll4j.spark.BatchSource;
 
 /**
@@ -27,7 +26,8 @@ final class SparkBatches implements BatchSource {
     /** Per executor JVM: the data of each config (by its YAML). */
     private static final Map<String, Opened> OPEN = new ConcurrentHashMap<>();
 
-    private record Opened(RunData data, ClassBalancedBatchSampler sampler) {
+    /** The data and an iterator over it that builds batches by their coordinates (its own prefetching never starts). */
+    private record Opened(RunData data, SampledDataSetIterator batches) {
     }
 
     private final String config;
@@ -45,7 +45,18 @@ final class SparkBatches implements BatchSource {
         this.batchesPerEpoch = sampler.batchesPerEpoch();
         this.batchSize = sampler.batchSize();
         this.description = data.description();
-        OPEN.putIfAbsent(this.config, new Opened(data, sampler)); // the driver (and local[N] executors) reuse it
+        OPEN.computeIfAbsent(this.config, yaml -> open(config, data, sampler)); // the driver (and local[N] executors) reuse it
+    }
+
+    /**
+     * An iterator positioned at the end of epoch 0, so that it prefetches nothing: {@link #batch} builds each batch
+     * with {@code batchAt} in the calling (Spark task) thread, and DL4J's worker prefetch ({@code spark.prefetch}) runs
+     * the loader ahead.
+     */
+    private static Opened open(RunConfig c, RunData data, ClassBalancedBatchSampler sampler) {
+        return new Opened(data, SampledDataSetIterator.builder().source(data.train()).sampler(sampler)
+                .pipeline(data.trainPipeline()).workers(1).seed(c.seed()).firstEpoch(0)
+                .firstBatch(sampler.batchesPerEpoch()).build());
     }
 
     @Override
@@ -60,12 +71,7 @@ final class SparkBatches implements BatchSource {
 
     @Override
     public DataSet batch(long epoch, int batchInEpoch) throws IOException {
-        return BatchCursors.batch(config, epoch, batchInEpoch, at -> {
-            Opened o = opened();
-            RunConfig c = ConfigLoader.fromYaml(config);
-            return SampledDataSetIterator.builder().source(o.data().train()).sampler(o.sampler()).pipeline(o.data().trainPipeline())
-                    .workers(c.sampler().workers()).seed(c.seed()).firstEpoch(at.epoch()).firstBatch(at.batchInEpoch()).build();
-        });
+        return opened().batches().batchAt(epoch, batchInEpoch);
     }
 
     private Opened opened() throws IOException {
@@ -74,7 +80,7 @@ final class SparkBatches implements BatchSource {
                 RunConfig c = ConfigLoader.fromYaml(yaml);
                 try {
                     RunData data = RunData.open(c.dataset());
-                    return new Opened(data, Trainer.sampler(c, data));
+                    return open(c, data, Trainer.sampler(c, data));
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -537,26 +537,45 @@ public final class Trainer {
             listeners.forEach(l -> l.training(net));
             // DL4J's epoch counter follows the sampler's epochs, as in a fit(iterator, epochs) (the listeners record it)
             net.getConfiguration().setEpochCount(Math.toIntExact(it.epoch()));
-            try {
-                while (net.getIterationCount() < total) {
-                    if (!it.hasNext()) {
-                        it.reset();
-                        net.incrementEpochCount();
-                    }
-                    DataSet batch = it.next();
-                    p.step().inStep = true;
-                    fit(net, batch, p.guard());
-                    Result stopped = afterStep(net, total, checkpoints, p, log);
-                    if (stopped != null) {
-                        return stopped;
-                    }
+            return steps(net, total, checkpoints, p, log, () -> {
+                if (!it.hasNext()) {
+                    it.reset();
+                    net.incrementEpochCount();
                 }
-            } catch (IOException | RuntimeException e) {
-                checkpointAfterError(net, p, checkpoints, e);
-                throw e;
-            }
+                DataSet batch = it.next();
+                p.step().inStep = true;
+                fit(net, batch, p.guard());
+            });
         }
-        return null;
+    }
+
+    /** One training step, or one Spark round. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs steps until the run's end or {@link #stopAfter}; after an error, the checkpoint of
+     * {@link #checkpointAfterError} before it propagates.
+     *
+     * @return the result when the run stopped early as asked, null when it reached the end
+     */
+    private Result steps(ComputationGraph net, long total, ResumableCheckpointListener checkpoints, Parts p, MetricsLog log,
+                         Step step) throws IOException {
+        try {
+            while (net.getIterationCount() < total) {
+                step.run();
+                Result stopped = afterStep(net, total, checkpoints, p, log);
+                if (stopped != null) {
+                    return stopped;
+                }
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            checkpointAfterError(net, p, checkpoints, e);
+            throw e;
+        }
     }
 
     /**
@@ -604,22 +623,12 @@ public final class Trainer {
             trainer.setListeners(p.guard(), p.step(), p.evaluation(), checkpoints);
             listeners.forEach(l -> l.training(net));
             try {
-                while (net.getIterationCount() < total) {
-                    p.step().inStep = true;
-                    fitRound(trainer, total, p.guard());
-                    Result stopped = afterStep(net, total, checkpoints, p, log);
-                    if (stopped != null) {
-                        return stopped;
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                checkpointAfterError(net, p, checkpoints, e);
-                throw e;
+                // a round is never "in a step" for the driver: its network changes only when the whole round is done
+                return steps(net, total, checkpoints, p, log, () -> fitRound(trainer, total, p.guard()));
             } finally {
                 spark.writeStats(trainer.trainingStats(), runDir.resolve(SPARK_STATS));
             }
         }
-        return null;
     }
 
     /**
