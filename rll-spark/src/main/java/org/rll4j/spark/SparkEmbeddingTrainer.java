@@ -170,7 +170,15 @@ public final class SparkEmbeddingTrainer implements ResumableIterator {
         counters.roundStartsAt(Math.toIntExact(done), Math.toIntExact(epoch));
         long start = System.nanoTime();
         JavaRDD<String> rdd = sc.parallelize(paths, Math.min(settings.workers(), n));
-        sparkNet.fitPaths(rdd, loader);
+        try {
+            sparkNet.fitPaths(rdd, loader);
+        } catch (RuntimeException e) {
+            // a failed Spark job ends before DL4J applies the average (after every worker finished), but DL4J has
+            // already counted an epoch: put the counters back, so that the network is that of the last round
+            net.getConfiguration().setIterationCount(Math.toIntExact(done));
+            net.getConfiguration().setEpochCount(Math.toIntExact(epoch));
+            throw e;
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         long fittedNow = fitted.value() - fittedBefore;
         if (fittedNow != n) {

@@ -143,6 +143,53 @@ class SparkEmbeddingTrainerTest {
         assertTrue(trained > untrained, "MAP@R after resuming: untrained " + untrained + ", trained " + trained);
     }
 
+    /** The digits' batches, but batch 7 of epoch 0 cannot be read (a corrupt file on shared storage, say). */
+    private static final class OneUnreadableBatch implements BatchSource {
+        private final InMemoryBatchSource source = LocalSpark.batches(9);
+
+        @Override
+        public int batchesPerEpoch() {
+            return source.batchesPerEpoch();
+        }
+
+        @Override
+        public int batchSize() {
+            return source.batchSize();
+        }
+
+        @Override
+        public DataSet batch(long epoch, int batchInEpoch) throws IOException {
+            if (epoch == 0 && batchInEpoch == 7) {
+                throw new IOException("cannot decode /shared/digits/7/0042.png");
+            }
+            return source.batch(epoch, batchInEpoch);
+        }
+
+        @Override
+        public String describe() {
+            return source.describe();
+        }
+    }
+
+    @Test
+    void aFailedRoundLeavesTheDriversNetworkAndPositionAsAfterTheLastRound() {
+        ComputationGraph net = LocalSpark.network(9);
+        SparkEmbeddingTrainer trainer = SparkEmbeddingTrainer.builder().sparkContext(LocalSpark.context()).network(net)
+                .batches(new OneUnreadableBatch()).samplesPerClass(LocalSpark.K).alignTo(5).build();
+        trainer.fitRound(15);
+        INDArray afterFirstRound = net.params().dup();
+        Exception e = assertThrows(Exception.class, () -> trainer.fitRound(15));
+        StringBuilder causes = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            causes.append(t.getMessage()).append('\n');
+        }
+        assertTrue(causes.toString().contains("cannot decode /shared/digits/7/0042.png"), causes.toString());
+        assertEquals(afterFirstRound, net.params());
+        assertEquals(5, net.getIterationCount());
+        assertEquals(0, net.getEpochCount());
+        assertEquals(new ResumableIterator.Position(0, 5), trainer.resumePosition());
+    }
+
     @Test
     void roundsEndWhereTheDriverActs() {
         long seed = 5;
