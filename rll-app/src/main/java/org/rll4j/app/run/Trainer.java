@@ -63,7 +63,8 @@ public final class Trainer {
 
         /**
          * Training is about to start (or continue) with this network; e.g. to add DL4J listeners (with
-         * {@code addListeners}: {@code setListeners} would drop the run's own).
+         * {@code addListeners}: {@code setListeners} would drop the run's own). On Spark ({@code spark.master}) the
+         * network is the driver's, which fits nothing: DL4J listeners added to it are not run, and the run warns.
          */
         default void training(ComputationGraph network) {
         }
@@ -622,6 +623,11 @@ public final class Trainer {
             ResumableCheckpointListener checkpoints = checkpoints(p, trainer, session, at, log);
             trainer.setListeners(p.guard(), p.step(), p.evaluation(), checkpoints);
             listeners.forEach(l -> l.training(net));
+            if (!net.getListeners().isEmpty()) {
+                // the Spark trainer runs its own listeners on the driver; these would be called by no one
+                out.printf(Locale.ROOT, "warning: on Spark, DL4J listeners added to the driver's network are not run (%s); "
+                        + "the workers run DL4J's StatsListener, the driver the run's own listeners%n", net.getListeners());
+            }
             try {
                 // a round is never "in a step" for the driver: its network changes only when the whole round is done
                 return steps(net, total, checkpoints, p, log, () -> fitRound(trainer, total, p.guard()));
