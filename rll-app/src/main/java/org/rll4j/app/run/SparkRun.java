@@ -27,14 +27,8 @@ import org.rll4j.listeners.AtomicFiles;
  */
 final class SparkRun implements AutoCloseable {
 
-    /** What Spark needs on Java 17 (the same list as the parent pom's spark.java17.opens). */
-    static final String JAVA17_OPENS = String.join(" ", "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED", "--add-opens=java.base/java.net=ALL-UNNAMED",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-            "--add-opens=java.base/sun.security.action=ALL-UNNAMED", "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
+    /** What Spark needs on Java 17: the parent pom's {@code spark.java17.opens}, filtered into a resource at build time. */
+    static final String JAVA17_OPENS = java17Opens();
 
     private static final String TIME_SOURCE = "org.deeplearning4j.spark.time.TimeSource";
     private static final String SYSTEM_CLOCK = "org.deeplearning4j.spark.time.SystemClockTimeSource";
@@ -82,6 +76,19 @@ final class SparkRun implements AutoCloseable {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
         return new SparkRun(new JavaSparkContext(conf), out);
+    }
+
+    private static String java17Opens() {
+        try (java.io.InputStream in = SparkRun.class.getResourceAsStream("spark-java17-opens.txt")) {
+            String flags = in == null ? "" : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+            if (!flags.startsWith("--add-opens=")) {
+                throw new IllegalStateException("rll-app was built without its Spark flags resource "
+                        + "(org/rll4j/app/run/spark-java17-opens.txt, filtered from spark.java17.opens): rebuild it with Maven");
+            }
+            return flags;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     JavaSparkContext context() {
