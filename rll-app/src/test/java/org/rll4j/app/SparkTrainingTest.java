@@ -6,10 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +22,6 @@ import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.Trainer;
 import org.rll4j.listeners.RetrievalStats;
-import org.rll4j.ui.RetrievalUIModule;
 
 /**
  * A run on Spark {@code local[2]} (160 emoji classes, a small CNN): stopped after a checkpoint and resumed on Spark, it
@@ -47,23 +42,9 @@ class SparkTrainingTest {
         Path run = dir.resolve("run");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true);
-        HttpClient http = HttpClient.newHttpClient();
         List<String> seen = new ArrayList<>();
         try (UiListener ui = new UiListener(true, 0, true, out)) {
-            Trainer.Listener probe = new Trainer.Listener() {
-                @Override
-                public void evaluated(MetricsLog.Evaluation e) {
-                    try {
-                        String base = ui.ui().url();
-                        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/train/overview")).build(),
-                                HttpResponse.BodyHandlers.ofString()).statusCode());
-                        seen.add(http.send(HttpRequest.newBuilder(URI.create(base + RetrievalUIModule.DATA_PATH)).build(),
-                                HttpResponse.BodyHandlers.ofString()).body());
-                    } catch (Exception ex) {
-                        throw new AssertionError(ex);
-                    }
-                }
-            };
+            Trainer.Listener probe = new UiProbe(ui, seen);
             Trainer.Result stopped = new Trainer(config, run, out).listener(ui).listener(probe).stopAfter(30).train("# test\n");
             assertFalse(stopped.finished());
             assertEquals(30, stopped.iterations());

@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rll4j.app.config.ConfigLoader;
 import org.rll4j.app.config.RunConfig;
-import org.rll4j.app.run.MetricsLog;
 import org.rll4j.app.run.Trainer;
-import org.rll4j.ui.RetrievalUIModule;
 
 /** While a run trains, the UI answers on its stock page and its retrieval page serves the run's metrics. */
 @Tag("training")
@@ -34,23 +28,9 @@ class TrainingWithUiTest {
                 "evaluation.baselines=false", "evaluation.nmi=false"));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true);
-        HttpClient http = HttpClient.newHttpClient();
         List<String> seen = new ArrayList<>();
         try (UiListener ui = new UiListener(true, 0, true, out)) {
-            new Trainer(config, dir.resolve("run"), out).listener(ui).listener(new Trainer.Listener() {
-                @Override
-                public void evaluated(MetricsLog.Evaluation e) {
-                    try {
-                        String base = ui.ui().url();
-                        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/train/overview")).build(),
-                                HttpResponse.BodyHandlers.ofString()).statusCode());
-                        seen.add(http.send(HttpRequest.newBuilder(URI.create(base + RetrievalUIModule.DATA_PATH)).build(),
-                                HttpResponse.BodyHandlers.ofString()).body());
-                    } catch (Exception ex) {
-                        throw new AssertionError(ex);
-                    }
-                }
-            }).train("# test\n");
+            new Trainer(config, dir.resolve("run"), out).listener(ui).listener(new UiProbe(ui, seen)).train("# test\n");
         }
         assertEquals(2, seen.size());
         assertTrue(seen.get(1).contains("Recall@1") && seen.get(1).contains("MAP@R"), seen.get(1));

@@ -148,7 +148,7 @@ final class AccuracyBenchmark {
     static final List<String> METRICS = List.of("Recall@1", "Recall@2", "Recall@4", "Recall@8", "MAP@R", "R-Precision",
             "NMI (arithmetic)");
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final double[] LR_FACTORS = {0.5, 1, 2};
 
     private final Path out;

@@ -160,16 +160,17 @@ final class SparkBenchmark {
         return sb.toString();
     }
 
-    private static String json(List<Run> runs) {
-        StringBuilder sb = new StringBuilder("[\n");
-        for (int i = 0; i < runs.size(); i++) {
-            Run r = runs.get(i);
-            sb.append(String.format(Locale.ROOT, "  {\"mode\": \"%s\", \"seed\": %d, \"seconds\": %.3f", r.mode(), r.seed(), r.seconds()));
-            for (Map.Entry<String, Double> e : r.values().entrySet()) {
-                sb.append(String.format(Locale.ROOT, ", \"%s\": %.6f", e.getKey(), e.getValue()));
-            }
-            sb.append('}').append(i + 1 < runs.size() ? ",\n" : "\n");
+    /** Every run: mode, seed, seconds and its final metrics; written with the same mapper as accuracy.json. */
+    private static String json(List<Run> runs) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Run r : runs) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("mode", r.mode());
+            m.put("seed", r.seed());
+            m.put("seconds", r.seconds());
+            m.putAll(r.values());
+            out.add(m);
         }
-        return sb.append("]\n").toString();
+        return AccuracyBenchmark.JSON.writeValueAsString(out) + "\n";
     }
 }

@@ -428,11 +428,9 @@ public final class Trainer {
                         r.values())))
                 .callback(best)
                 .build();
-        Result stopped = config.spark().enabled()
-                ? trainOnSpark(data, net, sampler, total, new Parts(guard, step, evaluation, best, checkpointsRef, progress, clock),
-                        at, session, storage)
-                : trainHere(data, net, sampler, total, new Parts(guard, step, evaluation, best, checkpointsRef, progress, clock),
-                        at, session, storage);
+        Parts parts = new Parts(guard, step, evaluation, best, checkpointsRef, progress, clock);
+        Result stopped = config.spark().enabled() ? trainOnSpark(data, net, sampler, total, parts, at, session, storage)
+                : trainHere(data, net, sampler, total, parts, at, session, storage);
         if (stopped != null) {
             return stopped;
         }
