@@ -14,7 +14,11 @@ import org.rll4j.sampler.ResumableIterator;
 /**
  * DL4J's loader for the {@link BatchPaths}: on the executor that fits a batch, builds it from the {@link BatchSource}
  * and gives every output of the network the same class-id labels (a multi-level model has one loss per head). A batch
- * of another size than the source's C x K fails here, naming it, rather than reaching the loss.
+ * of another size than the source's C x K fails, naming it, rather than reaching the loss.
+ *
+ * <p>A batch that cannot be built does not throw here: {@link #load} returns a placeholder carrying the exception, and
+ * {@link WholeBatchHook} throws it on the worker's training thread before the update. An exception on DL4J's prefetch
+ * thread would instead leave the training thread waiting forever for a batch that never comes.
  */
 public final class BatchLoader implements MultiDataSetLoader {
 
@@ -36,8 +40,16 @@ public final class BatchLoader implements MultiDataSetLoader {
     }
 
     @Override
-    public MultiDataSet load(Source path) throws IOException {
-        ResumableIterator.Position p = BatchPaths.parse(path.getPath());
+    public MultiDataSet load(Source path) {
+        try {
+            return build(path.getPath());
+        } catch (IOException | RuntimeException e) {
+            return new UnloadableBatch(path.getPath(), e, source.batchSize(), outputs);
+        }
+    }
+
+    private MultiDataSet build(String path) throws IOException {
+        ResumableIterator.Position p = BatchPaths.parse(path);
         if (p.batchInEpoch() >= source.batchesPerEpoch()) {
             throw new IllegalArgumentException(String.format(Locale.ROOT, "batch %d of epoch %d asked, but an epoch of %s has "
                     + "%d batches", p.batchInEpoch(), p.epoch(), source.describe(), source.batchesPerEpoch()));

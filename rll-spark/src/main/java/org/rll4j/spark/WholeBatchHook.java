@@ -17,7 +17,8 @@ import org.rll4j.sampler.LabelIds;
  * exactly K rows each, the same labels at every output), never a batch the training master split or merged. A
  * minibatch that is not fails the Spark task with an {@link IllegalStateException} naming what it held. It counts the
  * fitted batches in a Spark accumulator (the driver checks that every batch it sent was fitted) and, when asked,
- * records each one ({@link FittedBatch}) for tests and audits.
+ * records each one ({@link FittedBatch}) for tests and audits. A batch that {@link BatchLoader} could not build fails
+ * the task here, on the training thread, with the loader's exception as the cause.
  */
 public final class WholeBatchHook implements TrainingHook {
 
@@ -48,6 +49,9 @@ public final class WholeBatchHook implements TrainingHook {
 
     @Override
     public void preUpdate(MultiDataSet minibatch, Model model) {
+        if (minibatch instanceof UnloadableBatch u) {
+            throw u.failure();
+        }
         check(minibatch.getFeatures(0), minibatch.getLabels());
     }
 

@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -143,7 +144,11 @@ class SparkEmbeddingTrainerTest {
         assertTrue(trained > untrained, "MAP@R after resuming: untrained " + untrained + ", trained " + trained);
     }
 
-    /** The digits' batches, but batch 7 of epoch 0 cannot be read (a corrupt file on shared storage, say). */
+    /**
+     * The digits' batches, but batch 7 of epoch 0 cannot be read (a corrupt file on shared storage, say). It fails
+     * only after a while, so that the worker's training thread is already waiting for it: before the loader carried
+     * failures to the training thread, that wait never ended (DL4J's prefetch thread died without its end marker).
+     */
     private static final class OneUnreadableBatch implements BatchSource {
         private final InMemoryBatchSource source = LocalSpark.batches(9);
 
@@ -160,6 +165,11 @@ class SparkEmbeddingTrainerTest {
         @Override
         public DataSet batch(long epoch, int batchInEpoch) throws IOException {
             if (epoch == 0 && batchInEpoch == 7) {
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 throw new IOException("cannot decode /shared/digits/7/0042.png");
             }
             return source.batch(epoch, batchInEpoch);
@@ -172,6 +182,7 @@ class SparkEmbeddingTrainerTest {
     }
 
     @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a regression hangs rather than fails
     void aFailedRoundLeavesTheDriversNetworkAndPositionAsAfterTheLastRound() {
         ComputationGraph net = LocalSpark.network(9);
         SparkEmbeddingTrainer trainer = SparkEmbeddingTrainer.builder().sparkContext(LocalSpark.context()).network(net)

@@ -55,6 +55,61 @@ class WholeBatchHookTest {
     }
 
     @Test
+    void aBatchTheLoaderCannotBuildFailsOnTheTrainingThreadNamingItsCause() {
+        BatchSource unreadable = new BatchSource() {
+            @Override
+            public int batchesPerEpoch() {
+                return 4;
+            }
+
+            @Override
+            public int batchSize() {
+                return 6;
+            }
+
+            @Override
+            public org.nd4j.linalg.dataset.DataSet batch(long epoch, int batchInEpoch) throws java.io.IOException {
+                throw new java.io.IOException("cannot decode /shared/cars/12/0007.jpg");
+            }
+
+            @Override
+            public String describe() {
+                return "4 batches of 2 x 3";
+            }
+        };
+        BatchLoader loader = new BatchLoader(unreadable, 2);
+        // the loader itself does not throw: it may run on DL4J's prefetch thread, where an exception hangs the worker
+        org.nd4j.linalg.dataset.api.MultiDataSet failed = loader.load(source(BatchPaths.of(new org.rll4j.sampler.ResumableIterator.Position(3, 1))));
+        org.nd4j.linalg.dataset.api.MultiDataSet outOfRange = loader.load(source(BatchPaths.of(new org.rll4j.sampler.ResumableIterator.Position(0, 9))));
+
+        assertEquals(6, failed.getFeatures(0).size(0), "C x K rows, so that DL4J's re-batching passes it on alone");
+        LongAccumulator count = LocalSpark.context().sc().longAccumulator();
+        WholeBatchHook hook = new WholeBatchHook(2, 3, count, null);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> hook.preUpdate(failed, null));
+        assertTrue(e.getMessage().contains("epoch-3/batch-1") && e.getMessage().contains("cannot decode /shared/cars/12/0007.jpg"),
+                e.getMessage());
+        assertTrue(e.getCause() instanceof java.io.IOException, "the loader's exception is the cause: " + e.getCause());
+        IllegalStateException range = assertThrows(IllegalStateException.class, () -> hook.preUpdate(outOfRange, null));
+        assertTrue(range.getMessage().contains("batch 9 of epoch 0 asked") && range.getMessage().contains("has 4 batches"),
+                range.getMessage());
+        assertEquals(0, count.value(), "nothing was fitted");
+    }
+
+    private static org.nd4j.common.loader.Source source(String path) {
+        return new org.nd4j.common.loader.Source() {
+            @Override
+            public java.io.InputStream getInputStream() {
+                throw new UnsupportedOperationException("the batch is built from its path alone");
+            }
+
+            @Override
+            public String getPath() {
+                return path;
+            }
+        };
+    }
+
+    @Test
     void batchPathsRoundTrip() {
         org.rll4j.sampler.ResumableIterator.Position p = new org.rll4j.sampler.ResumableIterator.Position(12, 345);
         assertEquals(p, BatchPaths.parse(BatchPaths.of(p)));
