@@ -25,7 +25,8 @@ import org.rll4j.sampler.ResumableIterator;
  * A training checkpoint in a checkpoint folder, as {@link ResumableCheckpointListener} writes it: a model file
  * {@code model-<iteration>.zip} (weights and updater state, with DL4J's iteration and epoch counters, so that the
  * updater and learning-rate schedules continue) and {@code state.json}, this record: the iterator's position, the
- * best model so far, and the name and SHA-256 of that model file.
+ * best model so far, and the name and SHA-256 of that model file. The model file also holds the cross-batch memories of
+ * the network's loss layers, when it has any, so that a resumed run ranks against the same memory.
  *
  * <p>Written so that a kill or a power loss at any moment leaves one complete, consistent checkpoint: the new
  * model goes to a file of its own (atomically, fsynced), then whatever the caller writes with it (e.g. a metrics
@@ -167,6 +168,7 @@ public record CheckpointState(long iteration, long epoch, int batchInEpoch, doub
             throw new IOException(String.format(Locale.ROOT, "the checkpoint is inconsistent: %s holds the weights of "
                     + "iteration %d, its state says iteration %d", file, stored, iteration));
         }
+        Models.restoreMemories(file, net);
         return net;
     }
 

@@ -12,6 +12,7 @@ import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.ViewIterator;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.rll4j.loss.CrossBatchMemoryConfig;
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.loss.RankedListLossLayer;
 import org.rll4j.sampler.ClassBalancedDataSetIterator;
@@ -34,6 +35,15 @@ final class Digits {
 
     /** {@code 64 pixels -> dense 32 (tanh) -> dense 16 -> RLL}, Adam, seeded. */
     static ComputationGraph network(long seed) {
+        return network(seed, RankedListLossLayer.of(RankedListLossConfig.paper()));
+    }
+
+    /** {@link #network(long)} whose loss ranks against a cross-batch memory of 100 embeddings after 10 iterations. */
+    static ComputationGraph networkWithMemory(long seed) {
+        return network(seed, RankedListLossLayer.of(RankedListLossConfig.paper(), CrossBatchMemoryConfig.of(100, 10)));
+    }
+
+    private static ComputationGraph network(long seed, RankedListLossLayer loss) {
         ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
                 .seed(seed).dataType(DataType.FLOAT).updater(new Adam(3e-3)).weightInit(WeightInit.XAVIER)
                 .graphBuilder()
@@ -41,7 +51,7 @@ final class Digits {
                 .setInputTypes(InputType.feedForward(UciDigits.PIXELS))
                 .addLayer("hidden", new DenseLayer.Builder().nOut(32).activation(Activation.TANH).build(), "in")
                 .addLayer("emb", new DenseLayer.Builder().nOut(16).activation(Activation.IDENTITY).build(), "hidden")
-                .addLayer("rll", RankedListLossLayer.of(RankedListLossConfig.paper()), "emb")
+                .addLayer("rll", loss, "emb")
                 .setOutputs("rll")
                 .build());
         net.init();

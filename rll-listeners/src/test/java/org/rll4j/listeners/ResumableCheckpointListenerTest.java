@@ -56,23 +56,23 @@ class ResumableCheckpointListenerTest {
     }
 
     /** An uninterrupted run of {@value #EPOCHS} epochs with checkpoints every {@code every} iterations. */
-    private static ComputationGraph uninterrupted(Path dir, int every) {
-        ComputationGraph net = Digits.network(SEED);
+    private static ComputationGraph uninterrupted(Path dir, int every, boolean memory) {
+        ComputationGraph net = memory ? Digits.networkWithMemory(SEED) : Digits.network(SEED);
         ClassBalancedDataSetIterator train = Digits.batches(SEED).build();
         net.setListeners(ResumableCheckpointListener.builder().directory(dir).every(every).iterator(train).build());
         net.fit(train, EPOCHS);
         return net;
     }
 
-    @ParameterizedTest(name = "checkpoints every {0}, killed after step {1}")
-    @CsvSource({"5, 23", "14, 31"})
-    void aRunKilledAfterACheckpointAndResumedEndsBitIdenticalToAnUninterruptedOne(int every, int killedAfter,
+    @ParameterizedTest(name = "checkpoints every {0}, killed after step {1}, cross-batch memory {2}")
+    @CsvSource({"5, 23, false", "14, 31, false", "5, 23, true", "14, 31, true"})
+    void aRunKilledAfterACheckpointAndResumedEndsBitIdenticalToAnUninterruptedOne(int every, int killedAfter, boolean memory,
                                                                                   @TempDir Path dir) throws Exception {
-        ComputationGraph whole = uninterrupted(dir.resolve("whole"), every);
+        ComputationGraph whole = uninterrupted(dir.resolve("whole"), every, memory);
         assertEquals(EPOCHS * Digits.BATCHES_PER_EPOCH, whole.getIterationCount());
 
         Path folder = dir.resolve("killed");
-        ComputationGraph doomed = Digits.network(SEED);
+        ComputationGraph doomed = memory ? Digits.networkWithMemory(SEED) : Digits.network(SEED);
         ClassBalancedDataSetIterator train = Digits.batches(SEED).build();
         doomed.setListeners(ResumableCheckpointListener.builder().directory(folder).every(every).iterator(train).build(),
                 killAfter(killedAfter));
@@ -100,7 +100,7 @@ class ResumableCheckpointListenerTest {
 
     @Test
     void aCheckpointIsOneModelFileAndTheStateThatNamesIt(@TempDir Path dir) throws Exception {
-        ComputationGraph net = uninterrupted(dir, 5);
+        ComputationGraph net = uninterrupted(dir, 5, false);
         assertEquals(List.of("model-00000040.zip", "state.json"), files(dir), "only the latest; no temporary file");
         CheckpointState state = CheckpointState.read(dir);
         assertEquals(40, state.iteration());
@@ -118,7 +118,7 @@ class ResumableCheckpointListenerTest {
 
     @Test
     void leftoversOfInterruptedWritesAreRemovedOnResume(@TempDir Path dir) throws Exception {
-        uninterrupted(dir, 5);
+        uninterrupted(dir, 5, false);
         Path partial = Files.writeString(dir.resolve(".model-00000045.zip.4242.tmp"), "partial");
         Path uncommitted = Files.copy(dir.resolve("model-00000040.zip"), dir.resolve("model-00000045.zip"));
         ResumableCheckpointListener.Resumed r = ResumableCheckpointListener.resume(dir);
@@ -149,7 +149,7 @@ class ResumableCheckpointListenerTest {
 
     @Test
     void aTamperedModelFileIsRefused(@TempDir Path dir) throws Exception {
-        uninterrupted(dir, 14);
+        uninterrupted(dir, 14, false);
         Path model = dir.resolve("model-00000042.zip");
         Files.write(model, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
         IOException e = assertThrows(IOException.class, () -> ResumableCheckpointListener.resume(dir));

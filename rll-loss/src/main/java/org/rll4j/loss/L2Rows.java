@@ -144,6 +144,28 @@ final class L2Rows {
             return sq;
         }
 
+        /** {@code ||e_i - m||^2} for a row {@code m} given in double (a cross-batch memory's entry). */
+        double squaredDistanceTo(int i, double[] m) {
+            double[] pi = row(i);
+            double[] qi = q[i];
+            double sq = 0;
+            for (int k = 0; k < cols; k++) {
+                double diff = (pi[k] - m[k]) + qi[k];
+                sq += diff * diff;
+            }
+            return sq;
+        }
+
+        /** Adds {@code c (e_i - m)} to row {@code i} of {@code g} only ({@code m} a constant row, given in double). */
+        void addScaledTo(int i, double[] m, double c, double[] g) {
+            double[] pi = row(i);
+            double[] qi = q[i];
+            int oi = i * cols;
+            for (int k = 0; k < cols; k++) {
+                g[oi + k] += c * ((pi[k] - m[k]) + qi[k]);
+            }
+        }
+
         /**
          * Adds {@code c (e_i - e_j)} to row {@code i} of {@code g} and subtracts it from row {@code j}
          * ({@code g} row-major with {@code cols} columns).

@@ -1,5 +1,8 @@
 package org.rll4j.loss;
 
+import java.util.Arrays;
+import java.util.Locale;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -49,7 +52,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *       derivative of the distance is undefined there); similarities have no such point. Last, the
  *       normalisation's backward pass, unless the loss reads the raw rows.</li>
  * </ol>
- * The gradient returned is that of the <b>sum</b> {@code S = sum_i L(i)} with respect to {@code X}, as
+ * <p><b>Cross-batch memory.</b> With a {@link CrossBatchMemory} of {@code M} stored rows {@code m_j} (constants),
+ * the queries stay the batch and the gallery becomes the batch followed by the memory: the pair matrices are
+ * {@code B x (B + M)}, row-major, with the memory's pairs in columns {@code B ..}. Their similarities come from a
+ * second GEMM {@code E m^T} ({@code B x M}), their distances from {@code G_ii + ||m_j||^2 - 2 (E m^T)_ij} (close
+ * pairs from the double-double query row minus the stored row), and their part of the backward pass is one-sided,
+ * {@code c_ij = M_ij / d_ij} (only query {@code i}'s loss holds the pair, and {@code m_j} gets no gradient), through
+ * one more {@code B x M} GEMM: {@code dS/de_i += rowsum(C_m) e_i - ((C_m - S_m) m)_i}. With no memory (or an empty
+ * one) every step is the in-batch computation above, bit for bit. Only losses that say so
+ * ({@link PairTerms#acceptsMemory()}) take a memory.
+ *
+ * <p>The gradient returned is that of the <b>sum</b> {@code S = sum_i L(i)} with respect to {@code X}, as
  * DL4J's loss functions return it (DL4J divides by the batch size in the updater). Only the two GEMMs run
  * on the ND4J backend; everything else is a pass over primitive arrays, because at these sizes ND4J's
  * per-op and allocation overheads, not arithmetic, set the cost.
@@ -87,9 +100,18 @@ final class PairwiseEngine {
         }
 
         /**
+         * Whether the loss is defined per query over any gallery, so that {@link Pairs#gallerySize()} may exceed the
+         * batch (a {@link CrossBatchMemory}); then {@link #evaluate} must read columns {@code 0 .. gallerySize()-1},
+         * and {@link #mayContribute} is also asked for (query, memory entry) pairs.
+         */
+        default boolean acceptsMemory() {
+            return false;
+        }
+
+        /**
          * Computes {@code L(i)} into {@code loss}; with {@code gradD} / {@code gradS} (zero-filled,
-         * row-major {@code B x B}; null when no gradient is wanted, or when the loss does not use distances
-         * resp. similarities) adds {@code dL(i)/dd_ij} resp. {@code dL(i)/ds_ij} at {@code [i * B + j]}.
+         * row-major {@code B x N}, N the gallery size; null when no gradient is wanted, or when the loss does not
+         * use distances resp. similarities) adds {@code dL(i)/dd_ij} resp. {@code dL(i)/ds_ij} at {@code [i * N + j]}.
          */
         void evaluate(Pairs pairs, double[] loss, double[] gradD, double[] gradS);
     }
@@ -120,47 +142,57 @@ final class PairwiseEngine {
         }
     }
 
-    /** The batch's pairs, row-major {@code B x B}. */
+    /**
+     * The pairs of the batch's queries with the gallery, row-major {@code B x N}: the gallery is the batch (items
+     * {@code 0 .. B-1}, item {@code i} being query {@code i}) followed by the memory's entries, if any.
+     */
     static final class Pairs {
         private final int size;
+        private final int gallery;
         private final long[] ids;
         private final double[] d;
         private final double[] s;
         private int[] positives;           // counted on first use: not every loss needs them
 
-        Pairs(int size, long[] ids, double[] d, double[] s) {
+        Pairs(int size, int gallery, long[] ids, double[] d, double[] s) {
             this.size = size;
+            this.gallery = gallery;
             this.ids = ids;
             this.d = d;
             this.s = s;
         }
 
-        /** Batch size B. */
+        /** Batch size B, the number of queries. */
         int size() {
             return size;
         }
 
-        /** Class id of example {@code i}. */
-        long id(int i) {
-            return ids[i];
+        /** N, the gallery size: B plus the memory's entries. */
+        int gallerySize() {
+            return gallery;
+        }
+
+        /** Class id of gallery item {@code j} (for {@code j < B}, of example {@code j}). */
+        long id(int j) {
+            return ids[j];
         }
 
         /** {@code d_ij} (0 on the diagonal; NaN for pairs the loss said cannot contribute). */
         double distance(int i, int j) {
-            return d[i * size + j];
+            return d[i * gallery + j];
         }
 
         /** {@code s_ij = e_i . e_j}. */
         double similarity(int i, int j) {
-            return s[i * size + j];
+            return s[i * gallery + j];
         }
 
-        /** {@code |P_i|}: the other examples of {@code i}'s class. */
+        /** {@code |P_i|}: the other items of {@code i}'s class in the gallery. */
         int positives(int i) {
             if (positives == null) {
                 positives = new int[size];
                 for (int a = 0; a < size; a++) {
-                    for (int b = 0; b < size; b++) {
+                    for (int b = 0; b < gallery; b++) {
                         positives[a] += b != a && ids[b] == ids[a] ? 1 : 0;
                     }
                 }
@@ -168,14 +200,17 @@ final class PairwiseEngine {
             return positives[i];
         }
 
-        /** {@code |N_i|}: the examples of other classes. */
+        /** {@code |N_i|}: the gallery items of other classes. */
         int negatives(int i) {
-            return size - 1 - positives(i);
+            return gallery - 1 - positives(i);
         }
     }
 
-    /** Per-query losses and, if requested, {@code dS/dX}. */
-    record Result(double[] perQuery, INDArray gradient) {
+    /**
+     * Per-query losses and, if requested, {@code dS/dX}; the embeddings the loss read ({@code E}, row-major
+     * {@code B x D}, L2-normalised unless the loss reads raw rows) and the class ids, e.g. for a memory to keep.
+     */
+    record Result(double[] perQuery, INDArray gradient, double[] embeddings, long[] ids) {
 
         double sum() {
             double s = 0;
@@ -228,6 +263,19 @@ final class PairwiseEngine {
      * @throws NonFiniteEmbeddingException when {@code x} holds NaN or infinity
      */
     static Result compute(INDArray x, long[] ids, PairTerms terms, boolean withGradient, String context) {
+        return compute(x, ids, terms, withGradient, context, null);
+    }
+
+    /**
+     * {@link #compute(INDArray, long[], PairTerms, boolean, String)} over the gallery of the batch followed by a
+     * cross-batch memory (see the class comment).
+     *
+     * @param memory the memory's entries as extra gallery items, or null (or empty) for the batch alone
+     * @throws UnsupportedOperationException when the memory holds entries and the loss does not accept a memory
+     * @throws IllegalArgumentException when the memory's width is not the batch's
+     */
+    static Result compute(INDArray x, long[] ids, PairTerms terms, boolean withGradient, String context,
+                          CrossBatchMemory memory) {
         int b = (int) x.size(0);
         int dim = (int) x.size(1);
         DataType gemmType = x.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
@@ -244,27 +292,76 @@ final class PairwiseEngine {
         if (!normalizes) {
             e = xs;
         }
+        int m = memory == null ? 0 : memory.size();
+        if (m > 0) {
+            if (!terms.acceptsMemory()) {
+                throw new UnsupportedOperationException(context + " does not take a cross-batch memory; the Ranked List "
+                        + "Loss does");
+            }
+            if (memory.dimension() != dim) {
+                throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: the cross-batch memory holds embeddings "
+                        + "of width %d, the batch's are %d wide", context, memory.dimension(), dim));
+            }
+        }
+        int n = b + m;
         double[] loss = new double[b];
+        double[] normalized = e;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             INDArray eArr = DenseRows.write(e, gemmType, b, dim);
             L2Rows.Differences diffs = normalizes ? new L2Rows.Differences(xs, norms, dim) : L2Rows.Differences.ofRawRows(xs, b, dim);
-            double[] g = DenseRows.read(Nd4j.gemm(eArr, eArr, false, true));
-            boolean[] close = terms.usesDistances() ? new boolean[b * b] : null;
-            double[] d = terms.usesDistances() ? distances(g, diffs, ids, terms, close, b) : null;
-            Pairs pairs = new Pairs(b, ids, d, g);
-            double[] gradD = withGradient && d != null ? new double[b * b] : null;
-            double[] gradS = withGradient && terms.usesSimilarities() ? new double[b * b] : null;
+            INDArray mArr = m == 0 ? null : memory.rows().dataType() == gemmType ? memory.rows() : memory.rows().castTo(gemmType);
+            double[] g = gram(eArr, mArr, b, m);
+            long[] galleryIds = m == 0 ? ids : galleryIds(ids, memory);
+            boolean[] close = terms.usesDistances() ? new boolean[b * n] : null;
+            double[] d = null;
+            if (terms.usesDistances()) {
+                d = new double[b * n];
+                distances(g, diffs, ids, terms, close, b, n, d);
+                if (m > 0) {
+                    memoryDistances(g, diffs, memory, ids, terms, close, b, n, d);
+                }
+            }
+            Pairs pairs = new Pairs(b, n, galleryIds, d, g);
+            double[] gradD = withGradient && d != null ? new double[b * n] : null;
+            double[] gradS = withGradient && terms.usesSimilarities() ? new double[b * n] : null;
             terms.evaluate(pairs, loss, gradD, gradS);
             if (!withGradient) {
-                return new Result(loss, null);
+                return new Result(loss, null, normalized, ids);
             }
-            double[] grad = backward(d, close, gradD, gradS, eArr, e, diffs, b, dim);
+            double[] grad = backward(d, close, gradD, gradS, eArr, e, diffs, b, n, dim);
+            if (m > 0) {
+                memoryBackward(d, close, gradD, gradS, mArr, e, memory, diffs, b, n, dim, grad);
+            }
             if (normalizes) {
                 L2Rows.backprop(e, norms, grad, b, dim);
             }
             DenseRows.fill(gradOut, grad);
         }
-        return new Result(loss, x.dataType() == gemmType ? gradOut : gradOut.castTo(x.dataType()));
+        return new Result(loss, x.dataType() == gemmType ? gradOut : gradOut.castTo(x.dataType()), normalized, ids);
+    }
+
+    /** The similarities {@code B x N}: {@code E E^T} for the batch's columns, {@code E m^T} for the memory's. */
+    private static double[] gram(INDArray eArr, INDArray mArr, int b, int m) {
+        double[] batch = DenseRows.read(Nd4j.gemm(eArr, eArr, false, true));
+        if (m == 0) {
+            return batch;
+        }
+        double[] withMemory = DenseRows.read(Nd4j.gemm(eArr, mArr, false, true));
+        int n = b + m;
+        double[] g = new double[b * n];
+        for (int i = 0; i < b; i++) {
+            System.arraycopy(batch, i * b, g, i * n, b);
+            System.arraycopy(withMemory, i * m, g, i * n + b, m);
+        }
+        return g;
+    }
+
+    private static long[] galleryIds(long[] ids, CrossBatchMemory memory) {
+        long[] all = Arrays.copyOf(ids, ids.length + memory.size());
+        for (int j = 0; j < memory.size(); j++) {
+            all[ids.length + j] = memory.id(j);
+        }
+        return all;
     }
 
     /**
@@ -272,47 +369,70 @@ final class PairwiseEngine {
      * ({@code d^2 < 0.01 max(G_ii, G_jj)} by the Gram matrix) get their distance from the double-double difference of their
      * rows instead, and are marked in {@code close} (symmetric).
      */
-    private static double[] distances(double[] g, L2Rows.Differences diffs, long[] ids, PairTerms terms, boolean[] close,
-                                      int b) {
-        double[] d = new double[b * b];
+    private static void distances(double[] g, L2Rows.Differences diffs, long[] ids, PairTerms terms, boolean[] close,
+                                  int b, int n, double[] d) {
         for (int i = 0; i < b; i++) {
-            double gii = g[i * b + i];
+            double gii = g[i * n + i];
             long id = ids[i];
             for (int j = i + 1; j < b; j++) { // d is symmetric: compute the upper triangle, mirror it
-                double sq = gii + g[j * b + j] - 2 * g[i * b + j];
+                double sq = gii + g[j * n + j] - 2 * g[i * n + j];
                 double dij;
                 if (!terms.mayContribute(ids[j] == id, sq)) {
                     dij = Double.NaN;
                 } else {
-                    if (sq < CLOSE_BELOW * Math.max(gii, g[j * b + j])) {
+                    if (sq < CLOSE_BELOW * Math.max(gii, g[j * n + j])) {
                         sq = diffs.squaredDistance(i, j);
-                        close[i * b + j] = true;
-                        close[j * b + i] = true;
+                        close[i * n + j] = true;
+                        close[j * n + i] = true;
                     }
                     dij = sq <= 0 ? 0 : Math.sqrt(sq);
                 }
-                d[i * b + j] = dij;
-                d[j * b + i] = dij;
+                d[i * n + j] = dij;
+                d[j * n + i] = dij;
             }
         }
-        return d;
+    }
+
+    /** {@code d_ij} of query {@code i} and memory entry {@code j} (column {@code B + j}), as {@link #distances}. */
+    private static void memoryDistances(double[] g, L2Rows.Differences diffs, CrossBatchMemory memory, long[] ids,
+                                        PairTerms terms, boolean[] close, int b, int n, double[] d) {
+        for (int i = 0; i < b; i++) {
+            double gii = g[i * n + i];
+            long id = ids[i];
+            for (int j = b; j < n; j++) {
+                int slot = j - b;
+                double mjj = memory.squaredNorm(slot);
+                double sq = gii + mjj - 2 * g[i * n + j];
+                double dij;
+                if (!terms.mayContribute(memory.id(slot) == id, sq)) {
+                    dij = Double.NaN;
+                } else {
+                    if (sq < CLOSE_BELOW * Math.max(gii, mjj)) {
+                        sq = diffs.squaredDistanceTo(i, memory.row(slot));
+                        close[i * n + j] = true;
+                    }
+                    dij = sq <= 0 ? 0 : Math.sqrt(sq);
+                }
+                d[i * n + j] = dij;
+            }
+        }
     }
 
     /** {@code dS/dE} (row-major) from the per-pair derivatives; see the class comment. */
     private static double[] backward(double[] d, boolean[] close, double[] gradD, double[] gradS, INDArray eArr, double[] e,
-                                     L2Rows.Differences diffs, int b, int dim) {
+                                     L2Rows.Differences diffs, int b, int n, int dim) {
         double[] c = new double[b * b];                 // C - S - S^T, the GEMM's matrix
         double[] rowSum = new double[b];
         double[] direct = null;                         // sum over close pairs of c_ij (e_i - e_j), in double
         boolean any = false;
         for (int i = 0; i < b; i++) {
             for (int j = 0; j < b; j++) {
-                int ij = i * b + j;
-                double v = gradS == null ? 0 : -(gradS[ij] + gradS[j * b + i]);
+                int ij = i * n + j;
+                double v = gradS == null ? 0 : -(gradS[ij] + gradS[j * n + i]);
                 if (gradD != null) {
                     double dij = d[ij];
                     if (dij > 0) {
-                        double cij = (gradD[ij] + gradD[j * b + i]) / dij;
+                        double cij = (gradD[ij] + gradD[j * n + i]) / dij;
                         if (!close[ij]) {
                             v += cij;
                             rowSum[i] += cij;
@@ -324,7 +444,7 @@ final class PairwiseEngine {
                         }
                     }
                 }
-                c[ij] = v;
+                c[i * b + j] = v;
                 any |= v != 0;
             }
         }
@@ -337,5 +457,49 @@ final class PairwiseEngine {
             }
         }
         return grad;
+    }
+
+    /**
+     * Adds the memory's one-sided part to {@code grad} ({@code dS/dE}, row-major): {@code rowsum(C_m) e_i - ((C_m - S_m)
+     * m)_i} through one {@code B x M} GEMM, with each close pair's {@code c_ij (e_i - m_j)} in double instead (see the
+     * class comment).
+     */
+    private static void memoryBackward(double[] d, boolean[] close, double[] gradD, double[] gradS, INDArray mArr,
+                                       double[] e, CrossBatchMemory memory, L2Rows.Differences diffs, int b, int n, int dim,
+                                       double[] grad) {
+        int m = n - b;
+        double[] c = new double[b * m];                 // C_m - S_m
+        double[] rowSum = new double[b];
+        boolean any = false;
+        for (int i = 0; i < b; i++) {
+            for (int j = b; j < n; j++) {
+                int ij = i * n + j;
+                double v = gradS == null ? 0 : -gradS[ij];
+                if (gradD != null) {
+                    double dij = d[ij];
+                    if (dij > 0 && gradD[ij] != 0) {
+                        double cij = gradD[ij] / dij;
+                        if (!close[ij]) {
+                            v += cij;
+                            rowSum[i] += cij;
+                        } else {
+                            diffs.addScaledTo(i, memory.row(j - b), cij, grad);
+                        }
+                    }
+                }
+                c[i * m + j - b] = v;
+                any |= v != 0;
+            }
+        }
+        if (!any) {
+            return;
+        }
+        double[] cm = DenseRows.read(Nd4j.gemm(DenseRows.write(c, mArr.dataType(), b, m), mArr, false, false));
+        for (int i = 0; i < b; i++) {
+            int off = i * dim;
+            for (int k = 0; k < dim; k++) {
+                grad[off + k] += rowSum[i] * e[off + k] - cm[off + k];
+            }
+        }
     }
 }

@@ -34,6 +34,12 @@ public abstract class PairwiseLossFunction implements ILossFunction {
     /** Checks mask, activation, shapes and labels, then runs the engine on the pre-output. */
     PairwiseEngine.Result evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
                                    boolean withGradient) {
+        return evaluate(labels, preOutput, activationFn, mask, withGradient, null);
+    }
+
+    /** {@link #evaluate(INDArray, INDArray, IActivation, INDArray, boolean)} with a cross-batch memory as extra gallery (or null). */
+    PairwiseEngine.Result evaluate(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask,
+                                   boolean withGradient, CrossBatchMemory memory) {
         String context = context();
         if (mask != null) {
             throw new UnsupportedOperationException(context + ": per-example masks are not supported (every example "
@@ -52,7 +58,7 @@ public abstract class PairwiseLossFunction implements ILossFunction {
                     "%s: labels have %d rows but the embedding batch has %d", context, labels.size(0), preOutput.size(0)));
         }
         long[] ids = LabelIds.classIds(labels, context);
-        return PairwiseEngine.compute(preOutput, ids, terms(), withGradient, context);
+        return PairwiseEngine.compute(preOutput, ids, terms(), withGradient, context, memory);
     }
 
     @Override

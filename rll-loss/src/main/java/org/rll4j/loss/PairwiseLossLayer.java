@@ -38,6 +38,11 @@ public abstract class PairwiseLossLayer extends LossLayer {
         this.activationFn = new ActivationL2Normalize();
     }
 
+    /** The layer's cross-batch memory, or null for the in-batch loss (every loss but the Ranked List Loss). */
+    CrossBatchMemoryConfig memoryConfig() {
+        return null;
+    }
+
     /** The loss function class this layer must hold. */
     abstract Class<? extends PairwiseLossFunction> functionClass();
 

@@ -21,6 +21,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       backward pass here also yields the score and hands it to the next {@code computeScore}
  *       call when that call is for the very same input and label arrays (otherwise it recomputes).</li>
  *   <li>Errors are prefixed by the layer name, so a user with several loss heads knows which one failed.</li>
+ *   <li>With a {@link CrossBatchMemoryConfig}, the layer holds the {@link CrossBatchMemory}: from the warm-up
+ *       iteration on, a training step's loss runs over the batch and the memory, and the step's normalised
+ *       embeddings wait as the <i>pending</i> batch until DL4J's iteration counter moves on, when they join the
+ *       memory. So every call within one iteration (the step itself, a gradient check's scores) sees the same
+ *       memory, and a checkpoint written at the end of an iteration holds the memory and the pending batch
+ *       ({@link CrossBatchMemories}).</li>
  * </ul>
  */
 final class PairwiseLossLayerImpl extends LossLayer {
@@ -32,6 +38,12 @@ final class PairwiseLossLayerImpl extends LossLayer {
     private transient INDArray pendingInput;
     private transient INDArray pendingLabels;
     private transient double regularizationTerm;
+    private transient CrossBatchMemory memory;
+    private transient Pending pending;
+
+    /** A training batch's normalised embeddings, to join the memory once the iteration counter passes {@code iteration}. */
+    record Pending(double[] rows, long[] ids, int n, int dim, DataType type, long iteration) {
+    }
 
     PairwiseLossLayerImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -47,12 +59,17 @@ final class PairwiseLossLayerImpl extends LossLayer {
             if (input == null || labels == null) {
                 throw new IllegalStateException("cannot compute the gradient without input and labels " + layerId());
             }
-            Pair<Double, INDArray> scoreAndGrad = lossFunction().computeGradientAndScore(getLabels2d(), input,
-                    layerConf().getActivationFn(), maskArray, false);
-            pendingScoreSum = scoreAndGrad.getFirst();
+            CrossBatchMemory gallery = gallery(true);
+            PairwiseEngine.Result r = lossFunction().evaluate(getLabels2d(), input, layerConf().getActivationFn(),
+                    maskArray, true, gallery);
+            if (gallery != null) {
+                pending = new Pending(r.embeddings(), r.ids(), (int) input.size(0), (int) input.size(1),
+                        input.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT, getIterationCount());
+            }
+            pendingScoreSum = r.sum();
             pendingInput = input;
             pendingLabels = labels;
-            INDArray delta = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, scoreAndGrad.getSecond());
+            INDArray delta = workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, r.gradient());
             return new Pair<>(new DefaultGradient(), delta);
         });
     }
@@ -65,7 +82,8 @@ final class PairwiseLossLayerImpl extends LossLayer {
             }
             boolean reuse = training && input == pendingInput && labels == pendingLabels;
             double sum = reuse ? pendingScoreSum
-                    : lossFunction().computeScore(getLabels2d(), input, layerConf().getActivationFn(), maskArray, false);
+                    : lossFunction().evaluate(getLabels2d(), input, layerConf().getActivationFn(), maskArray, false,
+                    gallery(training)).sum();
             pendingInput = null;
             pendingLabels = null;
             regularizationTerm = fullNetRegTerm;
@@ -98,6 +116,47 @@ final class PairwiseLossLayerImpl extends LossLayer {
     public void setLabels(INDArray labels) {
         pendingLabels = null;
         super.setLabels(labels);
+    }
+
+    /**
+     * The memory to rank against now, or null: none configured, not training, or still warming up. First moves a
+     * pending batch of an earlier iteration into the memory, and empties the memory when the input width changed.
+     */
+    private CrossBatchMemory gallery(boolean training) {
+        CrossBatchMemoryConfig cfg = ((PairwiseLossLayer) layerConf()).memoryConfig();
+        if (cfg == null || !training) {
+            return null;
+        }
+        if (memory == null) {
+            memory = new CrossBatchMemory(cfg.size());
+        }
+        long iteration = getIterationCount();
+        if (pending != null && pending.iteration() < iteration) {
+            if (memory.dimension() >= 0 && memory.dimension() != pending.dim()) {
+                memory.clear();
+            }
+            memory.add(pending.rows(), pending.ids(), pending.n(), pending.dim(), pending.type());
+            pending = null;
+        }
+        if (memory.dimension() >= 0 && memory.dimension() != input.size(1)) {
+            memory.clear();     // the model changed shape: the stored embeddings are of another space
+        }
+        return iteration >= cfg.warmupIterations() ? memory : null;
+    }
+
+    /** The memory and the pending batch, for checkpoints; null when the layer has no memory configured. */
+    CrossBatchMemory memory() {
+        return ((PairwiseLossLayer) layerConf()).memoryConfig() == null ? null : memory;
+    }
+
+    Pending pending() {
+        return pending;
+    }
+
+    /** Restores what {@link #memory()} and {@link #pending()} gave. */
+    void restoreMemory(CrossBatchMemory restored, Pending restoredPending) {
+        this.memory = restored;
+        this.pending = restoredPending;
     }
 
     private <T> T named(Supplier<T> call) {

@@ -60,6 +60,31 @@ public final class RankedListLoss {
         return function.computeGradient(labels, x, normalize, null).divi(x.size(0));
     }
 
+    /**
+     * {@code L(i)} of each query over the gallery of the batch followed by a cross-batch memory's entries (constants;
+     * see {@link CrossBatchMemoryConfig} for the definition). With an empty memory, {@link #perQuery(INDArray, INDArray)}.
+     *
+     * @param memory the extra gallery items, of the batch's width
+     */
+    public INDArray perQuery(INDArray rawEmbeddings, INDArray labels, CrossBatchMemory memory) {
+        return Nd4j.createFromArray(function.evaluate(labels, cast(rawEmbeddings), normalize, null, false,
+                Objects.requireNonNull(memory, "memory must not be null")).perQuery());
+    }
+
+    /** The batch mean of {@link #perQuery(INDArray, INDArray, CrossBatchMemory)}. */
+    public double mean(INDArray rawEmbeddings, INDArray labels, CrossBatchMemory memory) {
+        PairwiseEngine.Result r = function.evaluate(labels, cast(rawEmbeddings), normalize, null, false,
+                Objects.requireNonNull(memory, "memory must not be null"));
+        return r.sum() / r.perQuery().length;
+    }
+
+    /** Gradient of {@link #mean(INDArray, INDArray, CrossBatchMemory)} with respect to the raw embeddings (none to the memory). */
+    public INDArray gradient(INDArray rawEmbeddings, INDArray labels, CrossBatchMemory memory) {
+        INDArray x = cast(rawEmbeddings);
+        return function.evaluate(labels, x, normalize, null, true, Objects.requireNonNull(memory, "memory must not be null"))
+                .gradient().divi(x.size(0));
+    }
+
     private INDArray cast(INDArray x) {
         return x.dataType() == dataType ? x : x.castTo(dataType);
     }

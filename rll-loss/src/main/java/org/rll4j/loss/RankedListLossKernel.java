@@ -5,7 +5,9 @@ package org.rll4j.loss;
  * citations are on {@link RankedListLossConfig}; the normalisation, the distances and the backward pass
  * to the embeddings are {@link PairwiseEngine}'s, shared with the other pair-based losses.
  *
- * <p>Per query, over the {@code B x B} pairs: the violating sets by strict comparison against
+ * <p>Per query, over its row of pairs with the gallery (the batch, {@code B x B}; with a {@link CrossBatchMemory},
+ * the batch and the memory, {@code B x (B + M)}: the sets, thresholds and weights are the same over the larger
+ * gallery, and only the query's own column {@code j = i} is skipped): the violating sets by strict comparison against
  * {@code alpha - m} and {@code alpha}; the normalised weights as a softmax of {@code T_p (d - (alpha - m))}
  * resp. {@code T_n (alpha - d)} over the violating set, with the set's maximum exponent subtracted (every
  * exponential is at most 1, the normaliser at least 1; no epsilon); {@code L(i) = L_P(i) + lambda L_N(i)},
@@ -36,8 +38,14 @@ final class RankedListLossKernel implements PairwiseEngine.DistanceTerms {
     }
 
     @Override
+    public boolean acceptsMemory() {
+        return true;
+    }
+
+    @Override
     public void evaluate(PairwiseEngine.Pairs pairs, double[] loss, double[] m, double[] gradS) {
         int b = pairs.size();
+        int n = pairs.gallerySize();
         double alpha = cfg.alpha();
         double posBoundary = cfg.positiveBoundary();
         double tn = cfg.tn();
@@ -45,14 +53,14 @@ final class RankedListLossKernel implements PairwiseEngine.DistanceTerms {
         double lambda = cfg.lambda();
         boolean flow = cfg.weightGradient() == RankedListLossConfig.WeightGradient.FLOW;
 
-        double[] w = new double[b];                             // scratch: per-query weights
+        double[] w = new double[n];                             // scratch: per-query weights
         for (int i = 0; i < b; i++) {
-            int row = i * b;
+            int row = i * n;
             long id = pairs.id(i);
             // Maximum exponent of each violating set (the softmax shift).
             double maxPos = Double.NEGATIVE_INFINITY;
             double maxNeg = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < b; j++) {
+            for (int j = 0; j < n; j++) {
                 double dij = pairs.distance(i, j);
                 if (pairs.id(j) == id) {
                     if (j != i && dij > posBoundary) {
@@ -66,7 +74,7 @@ final class RankedListLossKernel implements PairwiseEngine.DistanceTerms {
             double zNeg = 0;
             double sumPos = 0;
             double sumNeg = 0;
-            for (int j = 0; j < b; j++) {
+            for (int j = 0; j < n; j++) {
                 double dij = pairs.distance(i, j);
                 w[j] = 0;
                 if (pairs.id(j) == id) {
@@ -89,7 +97,7 @@ final class RankedListLossKernel implements PairwiseEngine.DistanceTerms {
             if (m == null) {
                 continue;
             }
-            for (int j = 0; j < b; j++) {
+            for (int j = 0; j < n; j++) {
                 if (w[j] == 0) {
                     continue;
                 }

@@ -1,5 +1,8 @@
 package org.rll4j.loss;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Brute-force Ranked List Loss in plain Java {@code double} loops over pairs, written from the
  * formula on {@link RankedListLossConfig} (the paper's section 3) and independently of the kernel
@@ -162,5 +165,46 @@ public final class ReferenceRankedListLoss {
             }
         }
         return gx;
+    }
+
+    /**
+     * Per-query losses over the gallery of the batch and a cross-batch memory: query {@code i} (a raw row,
+     * normalised here) against every other batch row and every memory row {@code mem[j]} (taken as given, labels
+     * {@code memLabels[j]}), with the same explicit sets and direct exponentials as {@link #perQuery}.
+     */
+    public static double[] perQueryWithMemory(double[][] rawX, long[] labels, double[][] mem, long[] memLabels,
+                                              RankedListLossConfig c) {
+        double[][] e = normalize(rawX);
+        int n = e.length;
+        double[] loss = new double[n];
+        for (int i = 0; i < n; i++) {
+            List<double[]> gallery = new ArrayList<>();   // {distance, same class}
+            for (int j = 0; j < n; j++) {
+                if (j != i) {
+                    gallery.add(new double[] {distance(e[i], e[j]), labels[j] == labels[i] ? 1 : 0});
+                }
+            }
+            for (int j = 0; j < mem.length; j++) {
+                gallery.add(new double[] {distance(e[i], mem[j]), memLabels[j] == labels[i] ? 1 : 0});
+            }
+            double zp = 0;
+            double sp = 0;
+            double zn = 0;
+            double sn = 0;
+            for (double[] g : gallery) {
+                double d = g[0];
+                if (g[1] == 1 && d > c.alpha() - c.margin()) {
+                    double w = Math.exp(c.tp() * (d - (c.alpha() - c.margin())));
+                    zp += w;
+                    sp += w * (d - (c.alpha() - c.margin()));
+                } else if (g[1] == 0 && d < c.alpha()) {
+                    double w = Math.exp(c.tn() * (c.alpha() - d));
+                    zn += w;
+                    sn += w * (c.alpha() - d);
+                }
+            }
+            loss[i] = (zp > 0 ? sp / zp : 0) + c.lambda() * (zn > 0 ? sn / zn : 0);
+        }
+        return loss;
     }
 }
