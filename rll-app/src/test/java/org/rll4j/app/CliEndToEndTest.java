@@ -173,12 +173,18 @@ class CliEndToEndTest {
         assertTrue(e.out().contains("Recall@1"), e.out());
     }
 
-    @Test
-    void resumingAStoppedRunGivesTheResultOfAnUninterruptedOne(@TempDir Path dir) throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "cross-batch memory {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void resumingAStoppedRunGivesTheResultOfAnUninterruptedOne(boolean memory, @TempDir Path dir) throws Exception {
+        // with the memory: it fills from iteration 1, so the resumed run needs the checkpoint's memory and pending batch
+        String[] withMemory = memory ? new String[] {"--set", "loss.memory.size=30", "--set", "loss.memory.warmupIterations=1"}
+                : new String[0];
         Path whole = dir.resolve("whole");
-        assertEquals(0, cli(train(whole)).code());
+        assertEquals(0, cli(train(whole, withMemory)).code());
         Path stopped = dir.resolve("stopped");
-        Cli.Run first = cli(train(stopped, "--stop-after", "2"));
+        List<String> stop = new java.util.ArrayList<>(List.of(withMemory));
+        stop.addAll(List.of("--stop-after", "2"));
+        Cli.Run first = cli(train(stopped, stop.toArray(String[]::new)));
         assertEquals(0, first.code(), first.out() + first.err());
         assertTrue(first.out().contains("stopped after iteration 2"), first.out());
         assertEquals(2, Checkpoint.read(stopped).iteration());

@@ -363,10 +363,15 @@ public final class SparkEmbeddingTrainer implements ResumableIterator {
         /**
          * Validates and builds.
          *
-         * @throws IllegalArgumentException naming the setting
+         * @throws IllegalArgumentException naming the setting, or when the network's loss has a cross-batch memory
          * @throws NullPointerException when a required one is missing
          */
         public SparkEmbeddingTrainer build() {
+            if (net != null && org.rll4j.loss.CrossBatchMemories.configured(net)) {
+                throw new IllegalArgumentException("the network's loss has a cross-batch memory, which lives in one process: "
+                        + "parameter averaging's workers start each round from a fresh copy of the network, so their memories "
+                        + "would restart empty; train it in one process, or build the loss layer without a memory");
+            }
             return new SparkEmbeddingTrainer(this);
         }
     }

@@ -264,5 +264,10 @@ class SparkEmbeddingTrainerTest {
         assertTrue(e.getMessage().contains("batch 16"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> SparkEmbeddingTrainer.builder().sparkContext(LocalSpark.context())
                 .network(LocalSpark.network(1)).batches(LocalSpark.batches(1)).samplesPerClass(7).build());
+        IllegalArgumentException memory = assertThrows(IllegalArgumentException.class, () -> SparkEmbeddingTrainer.builder()
+                .sparkContext(LocalSpark.context()).network(LocalSpark.network(1, org.rll4j.loss.RankedListLossLayer.of(
+                        org.rll4j.loss.RankedListLossConfig.paper(), org.rll4j.loss.CrossBatchMemoryConfig.of(64, 0))))
+                .batches(LocalSpark.batches(1)).samplesPerClass(LocalSpark.K).build());
+        assertTrue(memory.getMessage().contains("cross-batch memory"), memory.getMessage());
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import org.rll4j.loss.RankedListLossConfig;
 import org.rll4j.loss.ContrastiveLossConfig;
+import org.rll4j.loss.CrossBatchMemoryConfig;
 import org.rll4j.loss.LiftedStructureLossConfig;
 import org.rll4j.loss.MetricLossConfig;
 import org.rll4j.loss.MultiSimilarityLossConfig;
@@ -209,6 +210,11 @@ public final class ConfigLoader {
                 sp.integer("averagingFrequency", 5, 1, 1_000_000), sp.integer("prefetch", 2, 0, 1000),
                 sp.bool("collectStats", false));
         sp.finish();
+        if (!spark.master().isEmpty() && loss.memory() != null) {
+            throw new ConfigException("loss.memory: the cross-batch memory lives in one process, and Spark's workers start "
+                    + "each round from a fresh copy of the network; remove loss.memory or train without spark.master (found '"
+                    + spark.master() + "')");
+        }
         top.finish();
         return new RunConfig(seed, dataset, sampler, model, loss, optimizer, training,
                 evaluation, ui, output, spark);
@@ -219,7 +225,15 @@ public final class ConfigLoader {
         String type = l.choice("type", "rll", RunConfig.LOSS_TYPES);
         RunConfig.Loss loss;
         try {
-            loss = type.equals("rll") ? rankedListLoss(l) : new RunConfig.Loss(type, null, null, null, baseline(type, l));
+            if (type.equals("rll")) {
+                loss = rankedListLoss(l);
+            } else {
+                if (l.has("memory")) {
+                    throw new ConfigException("loss.memory: the cross-batch memory is for the Ranked List Loss (loss.type rll), "
+                            + "found loss.type " + type + "; remove loss.memory or set loss.type to rll");
+                }
+                loss = new RunConfig.Loss(type, null, null, null, baseline(type, l), null);
+            }
         } catch (IllegalArgumentException e) {
             throw new ConfigException("loss (type " + type + "): " + e.getMessage(), e);
         }
@@ -259,8 +273,22 @@ public final class ConfigLoader {
                 throw new ConfigException("loss.weightGradient must be one of [constant, flow], found '" + wg + "'");
             }
         }
+        CrossBatchMemoryConfig memory = memory(l);
+        if (memory != null && !implementation.equals("kernel")) {
+            throw new ConfigException("loss.memory: the cross-batch memory is computed by the kernel implementation, found "
+                    + "loss.implementation " + implementation + "; set loss.implementation to kernel or remove loss.memory");
+        }
         return new RunConfig.Loss("rll", preset, lb.build(),
-                RankedListLossImplementation.valueOf(implementation.toUpperCase(Locale.ROOT)), null);
+                RankedListLossImplementation.valueOf(implementation.toUpperCase(Locale.ROOT)), null, memory);
+    }
+
+    /** {@code loss.memory}: size M (0, the default: none) and warmupIterations; null when off. */
+    private static CrossBatchMemoryConfig memory(Section l) {
+        Section m = l.section("memory");
+        int size = m.integer("size", 0, 0, 100_000_000);
+        long warmup = m.integer("warmupIterations", 0L, 0L, Long.MAX_VALUE);
+        m.finish();
+        return size == 0 ? null : CrossBatchMemoryConfig.of(size, warmup);
     }
 
     /** A baseline loss from its keys; the defaults are each loss's own (see its config class). */

@@ -8,7 +8,9 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.rll4j.loss.RankedListLossConfig;
+import org.rll4j.loss.RankedListLossLayer;
 import org.rll4j.loss.ContrastiveLossConfig;
+import org.rll4j.loss.CrossBatchMemoryConfig;
 import org.rll4j.loss.LiftedStructureLossConfig;
 import org.rll4j.loss.NPairLossConfig;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -159,9 +161,11 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
      * @param implementation (rll) the layer that computes it: the hand-derived kernel (default) or the SameDiff
      *                       graph; null for a baseline
      * @param baseline the baseline loss and its hyper-parameters; null for rll
+     * @param memory (rll, kernel) the cross-batch memory ({@code loss.memory.size}, {@code loss.memory.warmupIterations});
+     *               null for the in-batch loss
      */
     public record Loss(String type, String preset, RankedListLossConfig config, RankedListLossImplementation implementation,
-                       MetricLossConfig baseline) {
+                       MetricLossConfig baseline, CrossBatchMemoryConfig memory) {
 
         /** Whether this is the Ranked List Loss (else a baseline). */
         public boolean isRankedListLoss() {
@@ -175,12 +179,17 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
 
         /** A new loss layer for one head: the Ranked List Loss in its implementation, or the baseline's layer. */
         public Layer layer() {
-            return isRankedListLoss() ? implementation.layer(config) : MetricLossLayer.of(baseline);
+            if (!isRankedListLoss()) {
+                return MetricLossLayer.of(baseline);
+            }
+            return memory == null ? implementation.layer(config) : RankedListLossLayer.of(config, memory);
         }
 
         /** What the loss is, for logs and reports. */
         public String describe() {
-            return isRankedListLoss() ? "rll " + preset + " " + config + " (" + implementation.configName() + ")" : baseline.toString();
+            return isRankedListLoss() ? "rll " + preset + " " + config + " (" + implementation.configName() + ")"
+                    + (memory == null ? "" : ", cross-batch memory of " + memory.size() + " after " + memory.warmupIterations()
+                    + " iterations") : baseline.toString();
         }
     }
 
@@ -382,6 +391,12 @@ public record RunConfig(long seed, Dataset dataset, Sampler sampler, Model model
             l.put("tp", c.tp());
             l.put("lambda", c.lambda());
             l.put("weightGradient", c.weightGradient().name().toLowerCase(Locale.ROOT));
+            if (loss.memory() != null) {
+                Map<String, Object> mem = new LinkedHashMap<>();
+                mem.put("size", loss.memory().size());
+                mem.put("warmupIterations", loss.memory().warmupIterations());
+                l.put("memory", mem);
+            }
         } else if (loss.baseline() instanceof ContrastiveLossConfig c) {
             l.put("positiveMargin", c.positiveMargin());
             l.put("negativeMargin", c.negativeMargin());

@@ -35,6 +35,11 @@ final class Section {
         return values.get(name);
     }
 
+    /** Whether the key is given, without counting it as read (a key {@link #finish} then still reports as unknown). */
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
     Section section(String name) {
         Object v = raw(name);
         if (v == null) {

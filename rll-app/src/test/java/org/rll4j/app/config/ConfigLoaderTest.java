@@ -69,6 +69,34 @@ class ConfigLoaderTest {
         }
     }
 
+    @Test
+    void theCrossBatchMemoryIsOffByDefaultAndRoundTrips() throws Exception {
+        assertEquals(null, ConfigLoader.defaults().loss().memory());
+        assertEquals(null, ConfigLoader.load(null, List.of("loss.memory.size=0")).loss().memory());
+        RunConfig c = ConfigLoader.load(null, List.of("loss.memory.size=2048", "loss.memory.warmupIterations=40"));
+        assertEquals(org.rll4j.loss.CrossBatchMemoryConfig.of(2048, 40), c.loss().memory());
+        assertEquals(c, ConfigLoader.fromYaml(ConfigLoader.toYaml(c)));
+        assertEquals(org.rll4j.loss.CrossBatchMemoryConfig.of(2048, 40),
+                ((org.rll4j.loss.RankedListLossLayer) c.loss().layer()).getMemoryConfig());
+        assertEquals(true, c.loss().describe().contains("cross-batch memory of 2048 after 40 iterations"), c.loss().describe());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "loss.memory.size=-5|loss.memory.size must be an integer in [0, 100000000], found -5",
+        "loss.memory.warmup=10|unknown key 'loss.memory.warmup' in 'loss.memory'; allowed keys: [size, warmupIterations]",
+        "loss.type=contrastive,loss.memory.size=512|loss.memory: the cross-batch memory is for the Ranked List Loss (loss.type "
+                + "rll), found loss.type contrastive; remove loss.memory or set loss.type to rll",
+        "loss.implementation=samediff,loss.memory.size=512|loss.memory: the cross-batch memory is computed by the kernel "
+                + "implementation, found loss.implementation samediff; set loss.implementation to kernel or remove loss.memory",
+        "spark.master=local[2],loss.memory.size=512|loss.memory: the cross-batch memory lives in one process, and Spark's workers "
+                + "start each round from a fresh copy of the network; remove loss.memory or train without spark.master (found "
+                + "'local[2]')"})
+    void aMemoryWhereItCannotWorkIsRefusedByName(String overrides, String message) {
+        assertEquals(message, assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, List.of(overrides.split(",")))).getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "model.embedingDim=64|unknown key 'model.embedingDim' in 'model' (did you mean 'embeddingDim'?); allowed keys: "
