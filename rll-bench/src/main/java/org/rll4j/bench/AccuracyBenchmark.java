@@ -158,6 +158,8 @@ final class AccuracyBenchmark {
     private final List<Loss> losses;
     private final List<Ablation> ablations;
     private final PrintStream console;
+    /** Whether each loss gets a learning-rate search; if not, every loss trains at the protocol's rate. */
+    private final boolean searchRates;
     /** Runs trained or read back by this invocation, and the sum of their wall times (from their first training). */
     private int runs;
     private double runSeconds;
@@ -168,6 +170,13 @@ final class AccuracyBenchmark {
      */
     AccuracyBenchmark(Path out, boolean quick, int seeds, List<Protocol> protocols, List<Loss> losses, List<Ablation> ablations,
                       PrintStream console) {
+        this(out, quick, seeds, protocols, losses, ablations, console, true);
+    }
+
+    /** @param searchRates false: no learning-rate search, every loss at the protocol's rate (variants of one loss) */
+    AccuracyBenchmark(Path out, boolean quick, int seeds, List<Protocol> protocols, List<Loss> losses, List<Ablation> ablations,
+                      PrintStream console, boolean searchRates) {
+        this.searchRates = searchRates;
         this.out = out;
         this.quick = quick;
         this.seeds = seeds;
@@ -289,6 +298,9 @@ final class AccuracyBenchmark {
     /** Short validation runs at each candidate rate; the best validation MAP@R wins (ties: the protocol's rate). */
     private double chooseLearningRate(Protocol protocol, Loss loss, int iterations) throws IOException {
         double base = ConfigLoader.load(protocol.config(), protocol.settings()).optimizer().learningRate();
+        if (!searchRates) {
+            return base;
+        }
         double best = base;
         double bestMap = Double.NEGATIVE_INFINITY;
         for (double f : LR_FACTORS) {

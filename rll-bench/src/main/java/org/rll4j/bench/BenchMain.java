@@ -22,6 +22,7 @@ public final class BenchMain {
             System.out.println("       ./rll bench eval [--n N] [--classes N] [--dims 0|D] [--block N] [--kmeans-iters N]");
             System.out.println("       ./rll bench accuracy [--quick] [--seeds N] [--out DIR]");
             System.out.println("       ./rll bench spark [--seeds N] [--iterations N] [--out DIR]");
+            System.out.println("       ./rll bench memory [--quick] [--seeds N] [--out DIR]");
             System.out.println("  loss   Ranked List Loss forward+backward at the paper's batch shapes, vs the brute-force reference");
             System.out.println("  data   images/s of the training image pipeline with 1 and 2 workers, vs decoding alone");
             System.out.println("  models training step per image, RLL head vs softmax head (small CNN; BN-Inception at 227 with --large 1)");
@@ -33,6 +34,8 @@ public final class BenchMain {
             System.out.println("         seed 42) (--quick: 1 seed, emoji multi-level, half the iterations, no ablation); resumes in --out");
             System.out.println("  spark  the main job in this process and on Spark local[2] (parameter averaging), alternately, 3 seeds:");
             System.out.println("         seconds per run, Recall@1 and MAP@R, the overhead factor and where Spark's time went");
+            System.out.println("  memory the Ranked List Loss in-batch and over a cross-batch memory of 512, 2048 and all training images:");
+            System.out.println("         emoji main job and Fashion-MNIST, 3 seeds, same budget and rate (--quick: 1 seed, emoji, 70 iterations)");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (args[0].equals("spark")) {
@@ -44,6 +47,19 @@ public final class BenchMain {
                 System.exit(2);
             } catch (java.io.IOException e) {
                 System.err.println("bench spark: " + e);
+                System.exit(3);
+            }
+            return;
+        }
+        if (args[0].equals("memory")) {
+            org.rll4j.natives.FastPaths.enable();
+            try {
+                MemoryBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                System.exit(2);
+            } catch (java.io.IOException e) {
+                System.err.println("bench memory: " + e);
                 System.exit(3);
             }
             return;
@@ -82,7 +98,7 @@ public final class BenchMain {
             case "eval" -> EvalBenchmark.run(options.get("--n"), options.get("--classes"), options.get("--dims"),
                     options.get("--block"), options.get("--kmeans-iters"));
             default -> {
-                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data, models, eval, accuracy, spark");
+                System.err.println("unknown benchmark '" + args[0] + "'; known: loss, data, models, eval, accuracy, spark, memory");
                 System.exit(2);
             }
         }

@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.rll4j.loss.CrossBatchMemory;
 import org.rll4j.loss.EmbeddingFixtures;
 import org.rll4j.loss.RankedListLoss;
 import org.rll4j.loss.RankedListLossConfig;
@@ -112,6 +113,55 @@ final class LossBenchmark {
         }
         System.out.println("targets: rll (forward+backward in training) <= 3 ms median at B = 180, D = 512 on 2 cores; "
                 + "samediff <= 5x standalone there");
+        memory(cfg, warmup, runs);
+    }
+
+    private static final int[] MEMORY_SIZES = {1024, 8192};
+
+    /**
+     * The loss over a full cross-batch memory at B = 180, D = 512 ({@link RankedListLoss#gradient(INDArray, INDArray,
+     * CrossBatchMemory)}), each M timed against M = 0 in alternating rounds: the medians, the median per-round extra
+     * time and that extra per 1024 entries (constant when the cost is linear in M), and the Java heap allocated per call
+     * (the pass's arrays; the GEMMs' outputs live in ND4J workspaces) per query-memory pair.
+     */
+    private static void memory(RankedListLossConfig cfg, int warmup, int runs) {
+        int b = 180;
+        int d = 512;
+        EmbeddingFixtures.Batch batch = EmbeddingFixtures.balanced(17, b / 3, 3, d, 1.2).roundedToFloat();
+        INDArray x = batch.features(DataType.FLOAT);
+        INDArray y = batch.labelColumn(DataType.FLOAT);
+        RankedListLoss loss = RankedListLoss.create(cfg, DataType.FLOAT);
+        System.out.printf(Locale.ROOT, "%ncross-batch memory, B x D = %d x %d, a full memory of M unit rows (4 per class, class ids "
+                + "overlapping the batch's), standalone forward+backward; each M against M = 0 in %d alternating rounds%n", b, d, runs);
+        System.out.printf(Locale.ROOT, "%-6s %9s %9s %17s %16s %14s %16s%n", "M", "ms", "ms (M=0)", "extra ms", "extra per 1024",
+                "heap MB/call", "heap B/(B x M)");
+        double heapNone = heapBytesPerCall(() -> loss.gradient(x, y));
+        for (int m : MEMORY_SIZES) {
+            EmbeddingFixtures.Batch stored = EmbeddingFixtures.balanced(29 + m, m / 4, 4, d, 1.2).roundedToFloat();
+            CrossBatchMemory memory = new CrossBatchMemory(m);
+            INDArray rows = stored.features(DataType.FLOAT);
+            memory.add(rows.divColumnVector(rows.norm2(1).reshape(m, 1)), stored.labels());
+            PairedTimes t = Timer.paired(warmup, runs, () -> loss.gradient(x, y, memory), () -> loss.gradient(x, y));
+            double heap = heapBytesPerCall(() -> loss.gradient(x, y, memory));
+            System.out.printf(Locale.ROOT, "%-6d %9.2f %9.2f %17s %16.2f %14.1f %16.1f%n", m, t.taskMedian(), t.baselineMedian(),
+                    t.difference(), t.differenceMedian() / (m / 1024.0), heap / 1e6, (heap - heapNone) / ((double) b * m));
+        }
+        System.out.println("linear in M: 'extra per 1024' about equal for both M; heap per pair: the pass's B x (B + M) arrays "
+                + "(distances, similarities, derivatives, flags) and the B x M GEMM results read back, nothing else of that size");
+    }
+
+    /** Java heap bytes the current thread allocates per call (mean of 10 calls after 3). */
+    private static double heapBytesPerCall(Runnable task) {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long id = Thread.currentThread().getId();
+        for (int i = 0; i < 3; i++) {
+            task.run();
+        }
+        long before = threads.getThreadAllocatedBytes(id);
+        for (int i = 0; i < 10; i++) {
+            task.run();
+        }
+        return (threads.getThreadAllocatedBytes(id) - before) / 10.0;
     }
 
     private static void gradientAndScore(ComputationGraph net, INDArray x, INDArray y) {

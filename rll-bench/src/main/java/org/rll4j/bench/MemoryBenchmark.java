@@ -1,0 +1,83 @@
+package org.rll4j.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.rll4j.app.config.ConfigLoader;
+import org.rll4j.app.config.RunConfig;
+import org.rll4j.app.run.RunData;
+import org.rll4j.listeners.AtomicFiles;
+
+/**
+ * {@code ./rll bench memory [--quick] [--seeds N] [--out DIR]}: the Ranked List Loss in-batch and over a cross-batch
+ * memory of M in {512, 2048, all of the training set} embeddings, on the emoji main job (configs' defaults: 140
+ * iterations of 128 classes x 2, multi-level heads, each head with its own memory) and on Fashion-MNIST (500 iterations
+ * of 5 x 12, as in {@code bench accuracy}), 3 seeds, the same budget and learning rate for every row (no rate search:
+ * the memory is an option of one loss, not another loss). The memory joins after a warm-up of a fifth of the
+ * iterations. R@1, R@8, MAP@R, NMI and the rest, as in {@code bench accuracy}, whose runner it uses: finished runs
+ * are read back, so an interrupted benchmark continues. Results: {@code <out>/memory.md}, and per protocol
+ * {@code accuracy.json} with every run.
+ */
+final class MemoryBenchmark {
+
+    private MemoryBenchmark() {
+    }
+
+    static void main(String[] args) throws IOException {
+        boolean quick = false;
+        Integer seeds = null;
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--seeds" -> seeds = i + 1 < args.length ? Integer.parseInt(args[++i]) : null;
+                case "--out" -> out = i + 1 < args.length ? Path.of(args[++i]) : null;
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench memory; known: "
+                        + "--quick, --seeds N, --out DIR");
+            }
+        }
+        int n = seeds != null ? seeds : quick ? 1 : 3;
+        if (n < 1) {
+            throw new IllegalArgumentException("--seeds must be >= 1, found " + n);
+        }
+        Path dir = out != null ? out : Path.of("runs", quick ? "bench-memory-quick" : "bench-memory");
+        List<String> common = List.of("evaluation.every=0", "training.checkpointEvery=0", "ui.enabled=false");
+        List<AccuracyBenchmark.Protocol> protocols = new ArrayList<>();
+        protocols.add(new AccuracyBenchmark.Protocol("emoji main job", null, common, 140, 70));
+        if (!quick) {
+            protocols.add(new AccuracyBenchmark.Protocol("fashion-mnist", Path.of("configs/fashion-mnist.yaml"), common, 500, 100));
+        }
+        StringBuilder md = new StringBuilder();
+        for (AccuracyBenchmark.Protocol p : protocols) {
+            int iterations = quick ? p.quickIterations() : p.iterations();
+            int warmup = iterations / 5;
+            int all = trainingImages(p);
+            List<AccuracyBenchmark.Loss> losses = List.of(
+                    new AccuracyBenchmark.Loss("rll in-batch (M = 0)", List.of()),
+                    memory("rll, M = 512", 512, warmup),
+                    memory("rll, M = 2048", 2048, warmup),
+                    memory(String.format(Locale.ROOT, "rll, M = all (%d)", all), all, warmup));
+            Path pdir = dir.resolve(p.name().replace(' ', '-'));
+            new AccuracyBenchmark(pdir, quick, n, List.of(p), losses, List.of(), System.out, false).run();
+            md.append(String.format(Locale.ROOT, "%n#### %s: %d training images, memory warm-up %d of %d iterations%n", p.name(),
+                    all, warmup, iterations));
+            md.append(Files.readString(pdir.resolve("accuracy.md")));
+        }
+        AtomicFiles.writeString(dir.resolve("memory.md"), md.toString());
+        System.out.printf(Locale.ROOT, "%nwrote %s%n%s", dir.resolve("memory.md"), md);
+    }
+
+    private static AccuracyBenchmark.Loss memory(String name, int size, int warmup) {
+        return new AccuracyBenchmark.Loss(name, List.of("loss.memory.size=" + size, "loss.memory.warmupIterations=" + warmup));
+    }
+
+    /** The protocol's training images: "all of the training set" for the memory. */
+    private static int trainingImages(AccuracyBenchmark.Protocol p) throws IOException {
+        RunConfig config = ConfigLoader.load(p.config(), p.settings());
+        return RunData.open(config.dataset()).train().size();
+    }
+}
