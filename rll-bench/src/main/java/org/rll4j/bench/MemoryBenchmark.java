@@ -57,10 +57,10 @@ final class MemoryBenchmark {
             int warmup = iterations / 5;
             int all = trainingImages(p);
             List<AccuracyBenchmark.Loss> losses = List.of(
-                    new AccuracyBenchmark.Loss("rll in-batch (M = 0)", List.of()),
-                    memory("rll, M = 512", 512, warmup),
-                    memory("rll, M = 2048", 2048, warmup),
-                    memory(String.format(Locale.ROOT, "rll, M = all (%d)", all), all, warmup));
+                    new AccuracyBenchmark.Loss("rll-in-batch", List.of()),
+                    memory("rll-memory-512", 512, warmup),
+                    memory("rll-memory-2048", 2048, warmup),
+                    memory("rll-memory-all-" + all, all, warmup));
             Path pdir = dir.resolve(p.name().replace(' ', '-'));
             new AccuracyBenchmark(pdir, quick, n, List.of(p), losses, List.of(), System.out, false).run();
             md.append(String.format(Locale.ROOT, "%n#### %s: %d training images, memory warm-up %d of %d iterations%n", p.name(),
