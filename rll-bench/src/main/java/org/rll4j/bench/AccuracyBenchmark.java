@@ -192,24 +192,35 @@ final class AccuracyBenchmark {
      * no ablation).
      */
     static void main(String[] args) throws IOException {
-        boolean quick = false;
-        Integer seeds = null;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--seeds" -> seeds = i + 1 < args.length ? Integer.parseInt(args[++i]) : null;
-                case "--out" -> out = i + 1 < args.length ? Path.of(args[++i]) : null;
-                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench accuracy; known: "
-                        + "--quick, --seeds N, --out DIR");
+        Options o = Options.parse("accuracy", args);
+        new AccuracyBenchmark(o.out(), o.quick(), o.seeds(), standardProtocols(o.quick()), LOSSES, ABLATIONS, System.out).run();
+    }
+
+    /**
+     * The options of the training benchmarks: {@code --quick} (default seeds 1, else 3), {@code --seeds N},
+     * {@code --out DIR} (default {@code runs/bench-<name>} or {@code runs/bench-<name>-quick}).
+     */
+    record Options(boolean quick, int seeds, Path out) {
+
+        static Options parse(String bench, String[] args) {
+            boolean quick = false;
+            Integer seeds = null;
+            Path out = null;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--quick" -> quick = true;
+                    case "--seeds" -> seeds = i + 1 < args.length ? Integer.parseInt(args[++i]) : null;
+                    case "--out" -> out = i + 1 < args.length ? Path.of(args[++i]) : null;
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench " + bench
+                            + "; known: --quick, --seeds N, --out DIR");
+                }
             }
+            int n = seeds != null ? seeds : quick ? 1 : 3;
+            if (n < 1) {
+                throw new IllegalArgumentException("--seeds must be >= 1, found " + n);
+            }
+            return new Options(quick, n, out != null ? out : Path.of("runs", "bench-" + bench + (quick ? "-quick" : "")));
         }
-        int n = seeds != null ? seeds : quick ? 1 : 3;
-        if (n < 1) {
-            throw new IllegalArgumentException("--seeds must be >= 1, found " + n);
-        }
-        Path dir = out != null ? out : Path.of("runs", quick ? "bench-accuracy-quick" : "bench-accuracy");
-        new AccuracyBenchmark(dir, quick, n, standardProtocols(quick), LOSSES, ABLATIONS, System.out).run();
     }
 
     /** The protocols of issue #15: the main job's emoji split (multi-level and single-head) and Fashion-MNIST 0-4 / 5-9. */

@@ -1,6 +1,7 @@
 package org.rll4j.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,29 +29,19 @@ final class MemoryBenchmark {
     }
 
     static void main(String[] args) throws IOException {
-        boolean quick = false;
-        Integer seeds = null;
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> quick = true;
-                case "--seeds" -> seeds = i + 1 < args.length ? Integer.parseInt(args[++i]) : null;
-                case "--out" -> out = i + 1 < args.length ? Path.of(args[++i]) : null;
-                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "' for bench memory; known: "
-                        + "--quick, --seeds N, --out DIR");
-            }
-        }
-        int n = seeds != null ? seeds : quick ? 1 : 3;
-        if (n < 1) {
-            throw new IllegalArgumentException("--seeds must be >= 1, found " + n);
-        }
-        Path dir = out != null ? out : Path.of("runs", quick ? "bench-memory-quick" : "bench-memory");
+        AccuracyBenchmark.Options o = AccuracyBenchmark.Options.parse("memory", args);
         List<String> common = List.of("evaluation.every=0", "training.checkpointEvery=0", "ui.enabled=false");
         List<AccuracyBenchmark.Protocol> protocols = new ArrayList<>();
         protocols.add(new AccuracyBenchmark.Protocol("emoji main job", null, common, 140, 70));
-        if (!quick) {
+        if (!o.quick()) {
             protocols.add(new AccuracyBenchmark.Protocol("fashion-mnist", Path.of("configs/fashion-mnist.yaml"), common, 500, 100));
         }
+        run(o.out(), o.quick(), o.seeds(), protocols, System.out);
+    }
+
+    /** Trains (or reads back) every protocol's four rows and writes {@code <dir>/memory.md}; returns its text. */
+    static String run(Path dir, boolean quick, int seeds, List<AccuracyBenchmark.Protocol> protocols, PrintStream console)
+            throws IOException {
         StringBuilder md = new StringBuilder();
         for (AccuracyBenchmark.Protocol p : protocols) {
             int iterations = quick ? p.quickIterations() : p.iterations();
@@ -62,13 +53,14 @@ final class MemoryBenchmark {
                     memory("rll-memory-2048", 2048, warmup),
                     memory("rll-memory-all-" + all, all, warmup));
             Path pdir = dir.resolve(p.name().replace(' ', '-'));
-            new AccuracyBenchmark(pdir, quick, n, List.of(p), losses, List.of(), System.out, false).run();
+            new AccuracyBenchmark(pdir, quick, seeds, List.of(p), losses, List.of(), console, false).run();
             md.append(String.format(Locale.ROOT, "%n#### %s: %d training images, memory warm-up %d of %d iterations%n", p.name(),
                     all, warmup, iterations));
             md.append(Files.readString(pdir.resolve("accuracy.md")));
         }
         AtomicFiles.writeString(dir.resolve("memory.md"), md.toString());
-        System.out.printf(Locale.ROOT, "%nwrote %s%n%s", dir.resolve("memory.md"), md);
+        console.printf(Locale.ROOT, "%nwrote %s%n%s", dir.resolve("memory.md"), md);
+        return md.toString();
     }
 
     private static AccuracyBenchmark.Loss memory(String name, int size, int warmup) {

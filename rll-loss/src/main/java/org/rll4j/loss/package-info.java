@@ -13,6 +13,10 @@
  *       models; {@link org.rll4j.loss.SameDiffRankedListLossLayer}: the same graph as a DL4J
  *       {@code SameDiffOutputLayer} with the contract of {@code RankedListLossLayer};
  *       {@link org.rll4j.loss.RankedListLossImplementation} chooses between the two layers.</li>
+ *   <li>{@link org.rll4j.loss.CrossBatchMemoryConfig}, {@link org.rll4j.loss.CrossBatchMemory} and
+ *       {@link org.rll4j.loss.CrossBatchMemories}: the Ranked List Loss over a cross-batch memory (X. Wang et al.,
+ *       "Cross-Batch Memory for Embedding Learning", CVPR 2020), a gallery of the batch and the last M embeddings,
+ *       and the memories as training state for checkpoints.</li>
  * </ul>
  * The loss has two forms of the same mathematics: {@code RankedListLossKernel}, the hand-derived forward
  * and backward pass behind {@code RankedListLossLayer} and {@code RankedListLoss}, and the SameDiff graph,
