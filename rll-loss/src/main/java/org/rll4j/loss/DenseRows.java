@@ -61,6 +61,52 @@ final class DenseRows {
         }
     }
 
+    /**
+     * Copies a rank-2 FLOAT or DOUBLE array's element {@code [r, k]} to {@code out[r * stride + offset + k]}, one row at
+     * a time (no copy of the whole array): a block of a wider row-major matrix.
+     */
+    static void readInto(INDArray a, double[] out, int offset, int stride) {
+        INDArray c = contiguous(a);
+        int rows = (int) c.size(0);
+        int cols = (int) c.size(1);
+        switch (c.dataType()) {
+            case DOUBLE -> {
+                java.nio.DoubleBuffer buf = c.data().asNioDouble();
+                for (int r = 0; r < rows; r++) {
+                    buf.get(r * cols, out, r * stride + offset, cols);
+                }
+            }
+            case FLOAT -> {
+                java.nio.FloatBuffer buf = c.data().asNioFloat();
+                float[] row = new float[cols];
+                for (int r = 0; r < rows; r++) {
+                    buf.get(r * cols, row);
+                    int o = r * stride + offset;
+                    for (int k = 0; k < cols; k++) {
+                        out[o + k] = row[k];
+                    }
+                }
+            }
+            default -> readInto(c.castTo(DataType.DOUBLE), out, offset, stride);
+        }
+    }
+
+    /** Copies {@code row} into row {@code r} of {@code target}, a FLOAT or DOUBLE array from {@code createUninitialized}. */
+    static void writeRow(INDArray target, int r, double[] row) {
+        int cols = row.length;
+        switch (target.dataType()) {
+            case DOUBLE -> target.data().asNioDouble().put(r * cols, row);
+            case FLOAT -> {
+                float[] f = new float[cols];
+                for (int k = 0; k < cols; k++) {
+                    f[k] = (float) row[k];
+                }
+                target.data().asNioFloat().put(r * cols, f);
+            }
+            default -> throw new IllegalArgumentException("only FLOAT and DOUBLE targets, found " + target.dataType());
+        }
+    }
+
     private static INDArray contiguous(INDArray a) {
         boolean plain = a.ordering() == 'c' && !a.isView() && a.offset() == 0 && a.data().offset() == 0
                 && a.data().length() == a.length();

@@ -342,17 +342,13 @@ final class PairwiseEngine {
 
     /** The similarities {@code B x N}: {@code E E^T} for the batch's columns, {@code E m^T} for the memory's. */
     private static double[] gram(INDArray eArr, INDArray mArr, int b, int m) {
-        double[] batch = DenseRows.read(Nd4j.gemm(eArr, eArr, false, true));
         if (m == 0) {
-            return batch;
+            return DenseRows.read(Nd4j.gemm(eArr, eArr, false, true));
         }
-        double[] withMemory = DenseRows.read(Nd4j.gemm(eArr, mArr, false, true));
         int n = b + m;
         double[] g = new double[b * n];
-        for (int i = 0; i < b; i++) {
-            System.arraycopy(batch, i * b, g, i * n, b);
-            System.arraycopy(withMemory, i * m, g, i * n + b, m);
-        }
+        DenseRows.readInto(Nd4j.gemm(eArr, eArr, false, true), g, 0, n);
+        DenseRows.readInto(Nd4j.gemm(eArr, mArr, false, true), g, b, n);
         return g;
     }
 
@@ -468,7 +464,8 @@ final class PairwiseEngine {
                                        double[] e, CrossBatchMemory memory, L2Rows.Differences diffs, int b, int n, int dim,
                                        double[] grad) {
         int m = n - b;
-        double[] c = new double[b * m];                 // C_m - S_m
+        INDArray c = Nd4j.createUninitialized(mArr.dataType(), b, m);   // C_m - S_m, written row by row
+        double[] row = new double[m];
         double[] rowSum = new double[b];
         boolean any = false;
         for (int i = 0; i < b; i++) {
@@ -487,14 +484,15 @@ final class PairwiseEngine {
                         }
                     }
                 }
-                c[i * m + j - b] = v;
+                row[j - b] = v;
                 any |= v != 0;
             }
+            DenseRows.writeRow(c, i, row);
         }
         if (!any) {
             return;
         }
-        double[] cm = DenseRows.read(Nd4j.gemm(DenseRows.write(c, mArr.dataType(), b, m), mArr, false, false));
+        double[] cm = DenseRows.read(Nd4j.gemm(c, mArr, false, false));
         for (int i = 0; i < b; i++) {
             int off = i * dim;
             for (int k = 0; k < dim; k++) {
