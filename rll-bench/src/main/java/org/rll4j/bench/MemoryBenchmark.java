@@ -11,6 +11,7 @@ import java.util.Locale;
 import org.rll4j.app.config.ConfigLoader;
 import org.rll4j.app.config.RunConfig;
 import org.rll4j.app.run.RunData;
+import org.rll4j.app.run.Trainer;
 import org.rll4j.listeners.AtomicFiles;
 
 /**
@@ -58,9 +59,43 @@ final class MemoryBenchmark {
                     all, warmup, iterations));
             md.append(Files.readString(pdir.resolve("accuracy.md")));
         }
+        md.append(drift(dir, quick, protocols.get(0), console));
         AtomicFiles.writeString(dir.resolve("memory.md"), md.toString());
         console.printf(Locale.ROOT, "%nwrote %s%n%s", dir.resolve("memory.md"), md);
         return md.toString();
+    }
+
+    /** Probes' maximum age, in iterations: a memory of 2048 at the main job's 256 per batch holds 8 iterations. */
+    private static final int MAX_AGE = 8;
+
+    /**
+     * One more in-batch run of the first protocol (seed 42) with an {@link EmbeddingDrift} probe at the warm-up's end,
+     * mid-run and near the end: how far an embedding moves in the iterations a memory entry waits. Read back when an
+     * earlier invocation measured it.
+     */
+    private static String drift(Path dir, boolean quick, AccuracyBenchmark.Protocol p, PrintStream console) throws IOException {
+        Path file = dir.resolve("drift.md");
+        if (Files.isRegularFile(file)) {
+            return Files.readString(file);
+        }
+        int iterations = quick ? p.quickIterations() : p.iterations();
+        List<Integer> starts = List.of(iterations / 5 - 1, iterations / 2 - 1, iterations - MAX_AGE - 2);
+        EmbeddingDrift probe = new EmbeddingDrift(starts, MAX_AGE);
+        List<String> settings = new ArrayList<>(p.settings());
+        settings.addAll(List.of("seed=42", "training.iterations=" + iterations, "evaluation.baselines=false"));
+        RunConfig config = ConfigLoader.load(p.config(), settings);
+        console.printf(Locale.ROOT, "%s: an in-batch run with embedding drift probes at iterations %s%n", p.name(), starts);
+        try (PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream())) {
+            new Trainer(config, dir.resolve("drift-run"), quiet).overwrite(true).listener(new Trainer.Listener() {
+                @Override
+                public void training(org.deeplearning4j.nn.graph.ComputationGraph network) {
+                    network.addListeners(probe);
+                }
+            }).train("# rll bench memory: embedding drift\n");
+        }
+        String md = String.format(Locale.ROOT, "%n#### %s: embedding drift%n", p.name()) + probe.table(config.loss().config().margin());
+        AtomicFiles.writeString(file, md);
+        return md;
     }
 
     private static AccuracyBenchmark.Loss memory(String name, int size, int warmup) {

@@ -42,6 +42,9 @@ class MemoryBenchmarkTest {
             assertEquals(List.of("seed-42-it5"), s.map(p -> p.getFileName().toString()).toList(), "no learning-rate search");
         }
         assertTrue(Files.isRegularFile(dir.resolve("memory.md")));
+        // the drift probe at iteration 0, re-embedded after each later step
+        assertTrue(md.contains("tiny emoji: embedding drift") && md.contains("| 1 | 0.") && md.contains("| 4 | 0."), md);
+        assertFalse(md.contains("| 5 |"), "no probe is older than the run: " + md);
     }
 
     @Test
