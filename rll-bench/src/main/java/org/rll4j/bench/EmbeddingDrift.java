@@ -26,8 +26,8 @@ final class EmbeddingDrift extends BaseTrainingListener {
     private final List<Integer> starts;
     private final int maxAge;
     private final Map<Integer, Probe> probes = new LinkedHashMap<>();
-    /** age -> drift at that age, one value per probe (mean over heads and rows). */
-    private final Map<Integer, List<Double>> drift = new LinkedHashMap<>();
+    /** age -> probe start -> drift at that age (mean over heads and rows). */
+    private final Map<Integer, Map<Integer, Double>> drift = new java.util.TreeMap<>();
     private final List<Double> nearestNegative = new ArrayList<>();
     /** The batch of a start iteration, taken after its backward pass (its labels are cleared by the time the step is done). */
     private INDArray pendingFeatures;
@@ -61,7 +61,7 @@ final class EmbeddingDrift extends BaseTrainingListener {
                 for (int h = 0; h < now.length; h++) {
                     sum += now[h].sub(p.embeddings()[h]).norm2(1).meanNumber().doubleValue();
                 }
-                drift.computeIfAbsent(age, a -> new ArrayList<>()).add(sum / now.length);
+                drift.computeIfAbsent(age, a -> new LinkedHashMap<>()).put(p.start(), sum / now.length);
             }
         }
         if (starts.contains(iteration) && pendingFeatures != null) {
@@ -111,20 +111,22 @@ final class EmbeddingDrift extends BaseTrainingListener {
         sb.append(String.format(Locale.ROOT, "%nEmbedding drift (probes at iterations %s, mean over the probes and heads): "
                 + "the batch's mean distance to its nearest other-class image was %.4f; the loss's band alpha - (alpha - m) "
                 + "is %.2f.%n%n", starts, nn, margin));
-        sb.append("| age (iterations) | mean drift of an embedding | drift / nearest-negative distance | drift / band |\n");
-        sb.append("|---|---|---|---|\n");
-        drift.forEach((age, values) -> {
-            double d = values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-            sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.2f | %.2f |%n", age, d, d / nn, d / margin));
+        sb.append("| age (iterations) | mean drift of an embedding | drift / nearest-negative distance | drift / band |");
+        for (int start : probes.keySet()) {
+            sb.append(" probe at ").append(start).append(" |");
+        }
+        sb.append("\n|---|---|---|---|").append("---|".repeat(probes.size())).append('\n');
+        drift.forEach((age, byProbe) -> {
+            double d = byProbe.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+            sb.append(String.format(Locale.ROOT, "| %d | %.4f | %.2f | %.2f |", age, d, d / nn, d / margin));
+            for (int start : probes.keySet()) {
+                Double v = byProbe.get(start);
+                sb.append(v == null ? " |" : String.format(Locale.ROOT, " %.4f |", v));
+            }
+            sb.append('\n');
         });
         return sb.toString();
     }
 
-    /** The heads' mean drift at each age, for the JSON. */
-    Map<Integer, Double> meanDrift() {
-        Map<Integer, Double> m = new LinkedHashMap<>();
-        drift.forEach((age, values) -> m.put(age, values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN)));
-        return m;
-    }
 
 }

@@ -122,7 +122,7 @@ final class LossBenchmark {
      * The loss over a full cross-batch memory at B = 180, D = 512 ({@link RankedListLoss#gradient(INDArray, INDArray,
      * CrossBatchMemory)}), each M timed against M = 0 in alternating rounds: the medians, the median per-round extra
      * time and that extra per 1024 entries (constant when the cost is linear in M), and the Java heap allocated per call
-     * (the pass's arrays; the GEMMs' outputs live in ND4J workspaces) per query-memory pair.
+     * (the pass's arrays; the GEMMs' operands and outputs live in ND4J workspaces) per query-memory pair.
      */
     private static void memory(RankedListLossConfig cfg, int warmup, int runs) {
         int b = 180;
@@ -147,7 +147,7 @@ final class LossBenchmark {
                     t.difference(), t.differenceMedian() / (m / 1024.0), heap / 1e6, (heap - heapNone) / ((double) b * m));
         }
         System.out.println("linear in M: 'extra per 1024' about equal for both M; heap per pair: the pass's B x (B + M) arrays "
-                + "(distances, similarities, derivatives, flags) and the B x M GEMM results read back, nothing else of that size");
+                + "(similarities, distances, derivatives, close-pair flags), nothing else of that size");
     }
 
     /** Java heap bytes the current thread allocates per call (mean of 10 calls after 3). */
