@@ -38,41 +38,18 @@ public final class BenchMain {
             System.out.println("         emoji main job and Fashion-MNIST, 3 seeds, same budget and rate (--quick: 1 seed, emoji, 70 iterations)");
             System.exit(args.length == 0 ? 2 : 0);
         }
-        if (args[0].equals("spark")) {
-            org.rll4j.natives.FastPaths.enable();
-            try {
-                SparkBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            } catch (IllegalArgumentException e) {
-                System.err.println(e.getMessage());
-                System.exit(2);
-            } catch (java.io.IOException e) {
-                System.err.println("bench spark: " + e);
-                System.exit(3);
-            }
-            return;
-        }
-        if (args[0].equals("memory")) {
-            org.rll4j.natives.FastPaths.enable();
-            try {
-                MemoryBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            } catch (IllegalArgumentException e) {
-                System.err.println(e.getMessage());
-                System.exit(2);
-            } catch (java.io.IOException e) {
-                System.err.println("bench memory: " + e);
-                System.exit(3);
-            }
-            return;
-        }
-        if (args[0].equals("accuracy")) {
+        java.util.Map<String, TrainingBenchmark> training = java.util.Map.of("spark", SparkBenchmark::main,
+                "memory", MemoryBenchmark::main, "accuracy", AccuracyBenchmark::main);
+        TrainingBenchmark bench = training.get(args[0]);
+        if (bench != null) {
             org.rll4j.natives.FastPaths.enable(); // as ./rll trains: DL4J's oneDNN layer helpers on
             try {
-                AccuracyBenchmark.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+                bench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             } catch (IllegalArgumentException e) {
                 System.err.println(e.getMessage());
                 System.exit(2);
             } catch (java.io.IOException e) {
-                System.err.println("bench accuracy: " + e);
+                System.err.println("bench " + args[0] + ": " + e);
                 System.exit(3);
             }
             return;
@@ -116,5 +93,11 @@ public final class BenchMain {
         System.err.println(String.format(Locale.ROOT, "%s must be an integer >= %d, found '%s'", option, min, value));
         System.exit(2);
         return -1;
+    }
+
+    /** A benchmark that trains through the app ({@code accuracy}, {@code spark}, {@code memory}): its own options. */
+    @FunctionalInterface
+    private interface TrainingBenchmark {
+        void main(String[] args) throws java.io.IOException;
     }
 }
