@@ -58,12 +58,7 @@ public final class CrossBatchMemories {
                     out.writeInt(p.dim());
                     out.writeUTF(p.type().name());
                     out.writeLong(p.iteration());
-                    for (long id : p.ids()) {
-                        out.writeLong(id);
-                    }
-                    for (double v : p.rows()) {
-                        out.writeDouble(v);
-                    }
+                    CrossBatchMemory.writeRows(out, p.ids(), p.rows());
                 }
             }
         } catch (IOException e) {
@@ -105,15 +100,9 @@ public final class CrossBatchMemories {
                     int dim = in.readInt();
                     DataType type = DataType.valueOf(in.readUTF());
                     long iteration = in.readLong();
-                    long[] ids = new long[n];
-                    for (int k = 0; k < n; k++) {
-                        ids[k] = in.readLong();
-                    }
-                    double[] rows = new double[n * dim];
-                    for (int k = 0; k < rows.length; k++) {
-                        rows[k] = in.readDouble();
-                    }
-                    pending = new PairwiseLossLayerImpl.Pending(rows, ids, n, dim, type, iteration);
+                    long[] ids = CrossBatchMemory.readIds(in, n);
+                    pending = new PairwiseLossLayerImpl.Pending(CrossBatchMemory.readValues(in, n * dim), ids, n, dim, type,
+                            iteration);
                 }
                 for (PairwiseLossLayerImpl l : layers) {
                     CrossBatchMemoryConfig cfg = ((PairwiseLossLayer) l.layerConf()).memoryConfig();

@@ -116,19 +116,20 @@ public final class CrossBatchMemory {
             int len = Math.min(n - at, capacity - next);
             double[] chunk = Arrays.copyOfRange(values, at * width, (at + len) * width);
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                INDArray src = DenseRows.write(chunk, dataType, len, width);
-                rows.get(NDArrayIndex.interval(next, next + len), NDArrayIndex.all()).assign(src);
-                // the norms of the values as stored (a FLOAT row of a unit vector is unit to about 1e-7)
-                double[] stored = DenseRows.read(src);
-                for (int r = 0; r < len; r++) {
-                    double s = 0;
-                    for (int k = 0; k < width; k++) {
-                        double v = stored[r * width + k];
-                        s += v * v;
-                    }
-                    squaredNorms[next + r] = s;
-                    ids[next + r] = classIds[at + r];
+                rows.get(NDArrayIndex.interval(next, next + len), NDArrayIndex.all())
+                        .assign(DenseRows.write(chunk, dataType, len, width));
+            }
+            boolean asFloat = dataType == DataType.FLOAT;
+            for (int r = 0; r < len; r++) {
+                // the norm of the values as stored, rounded as DenseRows.write rounds them (a FLOAT row of a unit
+                // vector is unit to about 1e-7)
+                double s = 0;
+                for (int k = 0; k < width; k++) {
+                    double v = asFloat ? (float) chunk[r * width + k] : chunk[r * width + k];
+                    s += v * v;
                 }
+                squaredNorms[next + r] = s;
+                ids[next + r] = classIds[at + r];
             }
             at += len;
             next = (next + len) % capacity;
@@ -200,13 +201,7 @@ public final class CrossBatchMemory {
             out.writeInt(dim);
             out.writeUTF(dataType == null ? "" : dataType.name());
             if (size > 0) {
-                double[] values = DenseRows.read(rows());
-                for (int j = 0; j < size; j++) {
-                    out.writeLong(ids[j]);
-                }
-                for (double v : values) {
-                    out.writeDouble(v);   // FLOAT values are exact as doubles
-                }
+                writeRows(out, Arrays.copyOf(ids, size), DenseRows.read(rows())); // FLOAT values are exact as doubles
             }
         } catch (IOException e) {
             throw new IllegalStateException("writing to memory cannot fail", e);
@@ -238,20 +233,41 @@ public final class CrossBatchMemory {
             if (size == 0) {
                 return m;
             }
-            long[] ids = new long[size];
-            for (int j = 0; j < size; j++) {
-                ids[j] = in.readLong();
-            }
-            double[] values = new double[size * dim];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = in.readDouble();
-            }
-            m.add(values, ids, size, dim, DataType.valueOf(type));
+            long[] ids = readIds(in, size);
+            m.add(readValues(in, size * dim), ids, size, dim, DataType.valueOf(type));
             m.next = next;
             return m;
         } catch (IllegalArgumentException | java.io.EOFException e) {
             throw new IOException("corrupt cross-batch memory state (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** Writes the class ids, then the row-major values: the rows of a memory state or of a pending batch. */
+    static void writeRows(DataOutputStream out, long[] classIds, double[] values) throws IOException {
+        for (long id : classIds) {
+            out.writeLong(id);
+        }
+        for (double v : values) {
+            out.writeDouble(v);
+        }
+    }
+
+    /** The {@code n} class ids {@link #writeRows} wrote. */
+    static long[] readIds(DataInputStream in, int n) throws IOException {
+        long[] ids = new long[n];
+        for (int j = 0; j < n; j++) {
+            ids[j] = in.readLong();
+        }
+        return ids;
+    }
+
+    /** The {@code n} values {@link #writeRows} wrote after the ids. */
+    static double[] readValues(DataInputStream in, int n) throws IOException {
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = in.readDouble();
+        }
+        return values;
     }
 
     @Override

@@ -305,11 +305,11 @@ final class PairwiseEngine {
         }
         int n = b + m;
         double[] loss = new double[b];
-        double[] normalized = e;
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
             INDArray eArr = DenseRows.write(e, gemmType, b, dim);
             L2Rows.Differences diffs = normalizes ? new L2Rows.Differences(xs, norms, dim) : L2Rows.Differences.ofRawRows(xs, b, dim);
-            INDArray mArr = m == 0 ? null : memory.rows().dataType() == gemmType ? memory.rows() : memory.rows().castTo(gemmType);
+            INDArray stored = m == 0 ? null : memory.rows();
+            INDArray mArr = stored == null || stored.dataType() == gemmType ? stored : stored.castTo(gemmType);
             double[] g = gram(eArr, mArr, b, m);
             long[] galleryIds = m == 0 ? ids : galleryIds(ids, memory);
             boolean[] close = terms.usesDistances() ? new boolean[b * n] : null;
@@ -326,7 +326,7 @@ final class PairwiseEngine {
             double[] gradS = withGradient && terms.usesSimilarities() ? new double[b * n] : null;
             terms.evaluate(pairs, loss, gradD, gradS);
             if (!withGradient) {
-                return new Result(loss, null, normalized, ids);
+                return new Result(loss, null, e, ids);
             }
             double[] grad = backward(d, close, gradD, gradS, eArr, e, diffs, b, n, dim);
             if (m > 0) {
@@ -337,7 +337,7 @@ final class PairwiseEngine {
             }
             DenseRows.fill(gradOut, grad);
         }
-        return new Result(loss, x.dataType() == gemmType ? gradOut : gradOut.castTo(x.dataType()), normalized, ids);
+        return new Result(loss, x.dataType() == gemmType ? gradOut : gradOut.castTo(x.dataType()), e, ids);
     }
 
     /** The similarities {@code B x N}: {@code E E^T} for the batch's columns, {@code E m^T} for the memory's. */

@@ -144,9 +144,9 @@ final class PairwiseLossLayerImpl extends LossLayer {
         return iteration >= cfg.warmupIterations() ? memory : null;
     }
 
-    /** The memory and the pending batch, for checkpoints; null when the layer has no memory configured. */
+    /** The memory and the pending batch, for checkpoints; null before the layer's first training step with a memory. */
     CrossBatchMemory memory() {
-        return ((PairwiseLossLayer) layerConf()).memoryConfig() == null ? null : memory;
+        return memory;
     }
 
     Pending pending() {
