@@ -244,7 +244,8 @@ final class AccuracyBenchmark {
     record RunResult(Map<String, Map<String, Double>> rows, double seconds) {
     }
 
-    void run() throws IOException {
+    /** Runs the benchmark and writes {@code accuracy.md} and {@code accuracy.json}; returns the markdown. */
+    String run() throws IOException {
         checkConfigs();
         Loss rll = ablationLoss();
         if (rll != null) {
@@ -304,6 +305,7 @@ final class AccuracyBenchmark {
         AtomicFiles.writeString(out.resolve("accuracy.json"), JSON.writeValueAsString(json));
         AtomicFiles.writeString(out.resolve("accuracy.md"), md.toString());
         console.printf(Locale.ROOT, "%nwrote %s and %s%n%s", out.resolve("accuracy.md"), out.resolve("accuracy.json"), md);
+        return md.toString();
     }
 
     /** Short validation runs at each candidate rate; the best validation MAP@R wins (ties: the protocol's rate). */

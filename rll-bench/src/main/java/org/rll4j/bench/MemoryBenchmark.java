@@ -54,10 +54,10 @@ final class MemoryBenchmark {
                     memory("rll-memory-2048", 2048, warmup),
                     memory("rll-memory-all-" + all, all, warmup));
             Path pdir = dir.resolve(p.name().replace(' ', '-'));
-            new AccuracyBenchmark(pdir, quick, seeds, List.of(p), losses, List.of(), console, false).run();
+            String table = new AccuracyBenchmark(pdir, quick, seeds, List.of(p), losses, List.of(), console, false).run();
             md.append(String.format(Locale.ROOT, "%n#### %s: %d training images, memory warm-up %d of %d iterations%n", p.name(),
                     all, warmup, iterations));
-            md.append(Files.readString(pdir.resolve("accuracy.md")));
+            md.append(table);
         }
         md.append(drift(dir, quick, protocols.get(0), console));
         AtomicFiles.writeString(dir.resolve("memory.md"), md.toString());
